@@ -1,0 +1,5 @@
+import sys
+
+from thermoinfo.cli import main
+
+sys.exit(main())

@@ -1,0 +1,206 @@
+"""Input checking shared by the whole library.
+
+Tables are checked, never repaired: a negative, non-finite or unnormalized
+probability table raises :class:`~thermoinfo.DistributionError` (a
+``ValueError``) naming the argument.
+
+Normalization tolerance
+-----------------------
+A table ``p`` passes as a distribution when every entry is finite and
+non-negative and ``|sum(p) - 1| <= ATOL``, with ``ATOL = 1e-9``. Conditional
+tables ``T[condition..., outcome]`` pass when every row (the last axis) sums to
+one within the same tolerance. Functions that accept ``normalize=True`` rescale
+instead of checking the sum (entries must still be finite and non-negative,
+and the total positive).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from thermoinfo._errors import DistributionError
+
+__all__ = [
+    "ATOL",
+    "as_conditional",
+    "as_distribution",
+    "as_rng",
+    "check_nonnegative",
+    "check_positive",
+    "check_positive_int",
+    "is_labelled",
+    "resolve_axes",
+]
+
+ATOL = 1e-9
+
+
+def is_labelled(x: Any) -> bool:
+    """True if ``x`` is an ``xarray.DataArray`` (without importing xarray)."""
+    return type(x).__name__ == "DataArray" and hasattr(x, "dims") and hasattr(x, "values")
+
+
+def _as_float_array(x: Any, name: str) -> np.ndarray:
+    if is_labelled(x):
+        x = x.values
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of numbers (got {type(x).__name__})")
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers (got {type(x).__name__})") from exc
+    return arr
+
+
+def _check_entries(arr: np.ndarray, name: str) -> None:
+    if arr.size == 0:
+        raise DistributionError(f"{name} is empty; a distribution needs at least one entry")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise DistributionError(f"{name} has {bad} non-finite entries (NaN or inf)")
+    if np.any(arr < 0):
+        raise DistributionError(
+            f"{name} has negative entries (minimum {arr.min():.3g}); probabilities must be >= 0"
+        )
+
+
+def as_distribution(p: Any, name: str = "p", *, normalize: bool = False,
+                    ndim: int | None = None) -> np.ndarray:
+    """Return ``p`` as a checked float64 probability table.
+
+    Parameters
+    ----------
+    p : array_like or xarray.DataArray
+        Non-negative table summing to one.
+    name : str
+        Argument name used in error messages.
+    normalize : bool
+        Rescale to sum one instead of checking the sum.
+    ndim : int, optional
+        Required number of dimensions.
+
+    Raises
+    ------
+    DistributionError
+        Non-finite or negative entries, or a sum off one by more than ``ATOL``.
+    """
+    arr = _as_float_array(p, name)
+    if ndim is not None and arr.ndim != ndim:
+        raise DistributionError(f"{name} must be a {ndim}-D table (got shape {arr.shape})")
+    _check_entries(arr, name)
+    total = float(arr.sum())
+    if normalize:
+        if total <= 0:
+            raise DistributionError(f"{name} sums to {total}; cannot normalize a zero table")
+        return arr / total
+    if abs(total - 1.0) > ATOL:
+        raise DistributionError(
+            f"{name} must sum to 1 (got {total:.12g}); pass normalize=True to rescale"
+        )
+    return arr
+
+
+def as_conditional(T: Any, name: str = "T", *, n_condition_axes: int = 1,
+                   normalize: bool = False) -> np.ndarray:
+    """Return ``T[condition..., outcome]`` as a checked conditional table.
+
+    Every row (slice along the last axis) must be a distribution.
+    """
+    arr = _as_float_array(T, name)
+    if arr.ndim != n_condition_axes + 1:
+        raise DistributionError(
+            f"{name} must have {n_condition_axes} condition axes and one outcome axis "
+            f"(indexed [condition..., outcome]); got shape {arr.shape}"
+        )
+    _check_entries(arr, name)
+    rows = arr.sum(axis=-1, keepdims=True)
+    if normalize:
+        if np.any(rows <= 0):
+            raise DistributionError(f"{name} has all-zero rows; cannot normalize them")
+        return arr / rows
+    dev = np.abs(rows - 1.0)
+    if np.any(dev > ATOL):
+        idx = np.unravel_index(int(np.argmax(dev)), rows.shape[:-1]) if rows.ndim > 1 else ()
+        raise DistributionError(
+            f"every row of {name} (last axis, the outcome) must sum to 1; row {idx} sums to "
+            f"{float(rows[idx + (0,)] if idx else rows[0]):.12g}. Tables are indexed "
+            "[condition..., outcome] like predict_proba; pass normalize=True to rescale rows"
+        )
+    return arr
+
+
+def resolve_axes(axes: Any, ndim: int, name: str, dims: Sequence[Hashable] | None = None
+                 ) -> tuple[int, ...]:
+    """Turn an axis, a dim name, or a sequence of them into sorted unique ints."""
+    if axes is None:
+        return ()
+    if isinstance(axes, (str, numbers.Integral)) or not isinstance(axes, (Sequence, np.ndarray)):
+        axes = (axes,)
+    out = []
+    for a in axes:
+        if isinstance(a, numbers.Integral) and not isinstance(a, bool):
+            i = int(a)
+            if not -ndim <= i < ndim:
+                raise ValueError(f"{name}: axis {i} is out of range for a {ndim}-D table")
+            out.append(i % ndim)
+        elif dims is not None and a in dims:
+            out.append(list(dims).index(a))
+        else:
+            known = f"; dims are {tuple(dims)}" if dims is not None else ""
+            raise ValueError(f"{name}: unknown axis {a!r}{known}")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: repeated axis in {tuple(axes)!r}")
+    return tuple(sorted(out))
+
+
+def _check_scalar(x: Any, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
+        if isinstance(x, np.ndarray) and x.ndim == 0:
+            x = x.item()
+        else:
+            raise TypeError(f"{name} must be a real number (got {type(x).__name__})")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite (got {x})")
+    return x
+
+
+def check_nonnegative(x: Any, name: str) -> float:
+    """Return ``x`` as a float, raising unless it is finite and >= 0."""
+    x = _check_scalar(x, name)
+    if x < 0:
+        raise ValueError(f"{name} must be >= 0 (got {x})")
+    return x
+
+
+def check_positive(x: Any, name: str) -> float:
+    """Return ``x`` as a float, raising unless it is finite and > 0."""
+    x = _check_scalar(x, name)
+    if x <= 0:
+        raise ValueError(f"{name} must be > 0 (got {x})")
+    return x
+
+
+def check_positive_int(x: Any, name: str, minimum: int = 1) -> int:
+    """Return ``x`` as an int, raising unless it is an integer >= ``minimum``."""
+    if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer (got {type(x).__name__} {x!r})")
+    if x < minimum:
+        raise ValueError(f"{name} must be >= {minimum} (got {x})")
+    return int(x)
+
+
+def as_rng(rng: Any) -> np.random.Generator:
+    """``np.random.default_rng(rng)``: a Generator from a seed, SeedSequence,
+    BitGenerator, Generator or None."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            "rng must be None, an int seed, a SeedSequence, a BitGenerator or a Generator "
+            f"(got {type(rng).__name__})"
+        ) from exc

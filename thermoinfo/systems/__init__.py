@@ -1,0 +1,7 @@
+"""Physical systems and data sets that make data and exact references."""
+
+from thermoinfo._lazy import lazy_module
+
+__all__ = ["datasets"]
+
+__getattr__, __dir__ = lazy_module(__name__, submodules=("datasets",))
