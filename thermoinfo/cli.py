@@ -41,9 +41,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from thermoinfo.thermo.examples import two_spin_glauber_table
+    from thermoinfo.thermo.graphical import two_spin_glauber_table
 
-    print(two_spin_glauber_table())
+    beta, h = 1.0, (0.2, -0.1)
+    print(f"Two coupled spins, one parallel Glauber step at beta = {beta}, fields h = {h}, "
+          "from p(up, up) = 0.7 (nats):")
+    print(two_spin_glauber_table(beta=beta, h=h))
     return 0
 
 

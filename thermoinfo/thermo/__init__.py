@@ -1,5 +1,72 @@
-"""Stochastic thermodynamics of graphical models."""
+"""Stochastic thermodynamics of graphical models.
 
+* :mod:`~thermoinfo.thermo.entropy_production`: one step x -> z against its
+  arrow-reversed backward family (sigma_tot = sigma_sys + sigma_bath).
+* :mod:`~thermoinfo.thermo.graphical`: forward Bayesian networks over
+  subsystems, partial entropy productions, the stochastic interaction, two
+  Glauber spins.
+* :mod:`~thermoinfo.thermo.markov`: Markov chains along a protocol and at
+  stationarity (Schnakenberg).
+* :mod:`~thermoinfo.thermo.fluctuation`: trajectory-level entropy production
+  and the integral fluctuation theorem.
+
+References: S. Ito, M. Oizumi and S. Amari, Phys. Rev. Research 2, 033048
+(2020), arXiv:1810.09545; S. Ito and T. Sagawa, Phys. Rev. Lett. 111, 180603
+(2013), arXiv:1306.2756.
+"""
+
+from thermoinfo._lazy import lazy_module
 from thermoinfo.thermo.entropy_production import EntropyProduction, entropy_production
 
-__all__ = ["EntropyProduction", "entropy_production"]
+__all__ = [
+    "EntropyProduction",
+    "FixedKernelFamily",
+    "FluctuationAverage",
+    "FluctuationEstimate",
+    "MarkovEntropyProduction",
+    "NetworkEntropyProduction",
+    "detailed_balance",
+    "entropy_production",
+    "evolve",
+    "fluctuation",
+    "fluctuation_theorem_exact",
+    "fluctuation_theorem_mc",
+    "glauber_kernel",
+    "graphical",
+    "markov",
+    "network_entropy_production",
+    "path_entropy_production",
+    "sample_paths",
+    "stationary_distribution",
+    "stationary_entropy_production",
+    "stochastic_interaction",
+    "trajectory_entropy_production",
+    "two_spin_glauber",
+    "two_spin_glauber_table",
+]
+
+__getattr__, __dir__ = lazy_module(
+    __name__,
+    submodules=("fluctuation", "graphical", "markov"),
+    attributes={
+        "FixedKernelFamily": "graphical",
+        "NetworkEntropyProduction": "graphical",
+        "glauber_kernel": "graphical",
+        "network_entropy_production": "graphical",
+        "stochastic_interaction": "graphical",
+        "two_spin_glauber": "graphical",
+        "two_spin_glauber_table": "graphical",
+        "MarkovEntropyProduction": "markov",
+        "detailed_balance": "markov",
+        "evolve": "markov",
+        "stationary_distribution": "markov",
+        "stationary_entropy_production": "markov",
+        "trajectory_entropy_production": "markov",
+        "FluctuationAverage": "fluctuation",
+        "FluctuationEstimate": "fluctuation",
+        "fluctuation_theorem_exact": "fluctuation",
+        "fluctuation_theorem_mc": "fluctuation",
+        "path_entropy_production": "fluctuation",
+        "sample_paths": "fluctuation",
+    },
+)
