@@ -1,8 +1,8 @@
-"""Samplers as pure kernels: Gibbs, Metropolis, annealed importance sampling,
-simulated annealing."""
+"""Samplers as pure kernels: single-site heat-bath updates of dense networks, block
+Gibbs for RBMs, annealed importance sampling, simulated annealing."""
 
 from thermoinfo._lazy import lazy_module
 
-__all__ = ["ais", "annealing", "gibbs"]
+__all__ = ["ais", "annealing", "gibbs", "single_site"]
 
-__getattr__, __dir__ = lazy_module(__name__, submodules=("ais", "annealing", "gibbs"))
+__getattr__, __dir__ = lazy_module(__name__, submodules=("ais", "annealing", "gibbs", "single_site"))
