@@ -24,6 +24,7 @@ from thermoinfo.geometry import (
     conditional_entropy,
     conditional_mutual_information,
     cross_entropy,
+    e_projection,
     entropy,
     families,
     kl,
@@ -31,6 +32,7 @@ from thermoinfo.geometry import (
     marginal,
     mutual_information,
     pythagoras,
+    pythagoras_chain,
 )
 from thermoinfo.thermo import entropy_production
 
@@ -58,6 +60,7 @@ __all__ = [
     "conditional_entropy",
     "conditional_mutual_information",
     "cross_entropy",
+    "e_projection",
     "entropy",
     "entropy_production",
     "families",
@@ -68,6 +71,7 @@ __all__ = [
     "memory_budget",
     "mutual_information",
     "pythagoras",
+    "pythagoras_chain",
     "set_memory_budget",
     *_SUBPACKAGES,
 ]

@@ -45,16 +45,24 @@ def _scale(value: float, base: float | None) -> float:
 
 def _kl_kernel(p: np.ndarray, q: np.ndarray) -> float:
     """D(p||q) on checked arrays of equal shape; inf on support mismatch."""
-    if np.any((p > 0) & (q <= 0)):
+    pos = p > 0
+    if np.any(pos & ~(q > 0)):
         return float("inf")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        val = float(np.sum(xlogy(p, p)) - np.sum(xlogy(p, q)))
+    if not pos.all():
+        p, q = p[pos], q[pos]
+    with np.errstate(over="ignore", divide="ignore"):
+        log_ratio = np.log(p / q)
+    if not np.all(np.isfinite(log_ratio)):
+        # p / q beyond the float range (subnormal q): take the logs apart
+        log_ratio = np.log(p) - np.log(q)
     # rounding can give -1e-17 for identical tables; KL is non-negative
-    return max(val, 0.0)
+    return max(float(np.sum(p * log_ratio)), 0.0)
 
 
 def _entropy_kernel(p: np.ndarray) -> float:
-    return max(float(-np.sum(xlogy(p, p))), 0.0)
+    """H(p) = -sum p log p with 0 log 0 = 0, on a checked array."""
+    log_p = np.log(p, out=np.zeros(p.shape), where=p > 0)
+    return max(float(-np.sum(p * log_p)), 0.0)
 
 
 def _pair(p: Any, q: Any, normalize: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -22,10 +22,18 @@ from hypothesis.extra import numpy as hnp
 
 __all__ = [
     "conditionals",
+    "covariances",
     "dags",
     "distributions",
+    "exponential_families",
+    "families",
+    "family_members",
+    "gaussians",
     "joint_tables",
+    "malformed_tables",
+    "product_blocks",
     "shapes",
+    "stochastic_matrices",
 ]
 
 _WEIGHTS = st.floats(min_value=0.0, max_value=1.0, allow_nan=False, allow_subnormal=False)
@@ -87,10 +95,14 @@ def conditionals(draw, n_conditions: int | None = None, n_outcomes: int | None =
 
 
 @st.composite
-def dags(draw, n_nodes: int, max_parents: int | None = None) -> dict[int, tuple[int, ...]]:
+def dags(draw, n_nodes: int, max_parents: int | None = None, *, perfect: bool = False
+         ) -> dict[int, tuple[int, ...]]:
     """Parent maps ``{axis: tuple of parents}`` of random DAGs over ``n_nodes`` axes.
 
     A random order is drawn; each node picks parents among its predecessors.
+    With ``perfect=True`` the parents of every node are pairwise adjacent (no
+    immoralities): the DAG's family is then e-flat and the Pythagorean
+    relation holds for it.
     """
     order = draw(st.permutations(range(n_nodes)))
     parents: dict[int, tuple[int, ...]] = {}
@@ -98,5 +110,125 @@ def dags(draw, n_nodes: int, max_parents: int | None = None) -> dict[int, tuple[
         before = list(order[:k])
         limit = len(before) if max_parents is None else min(max_parents, len(before))
         chosen = draw(st.lists(st.sampled_from(before), max_size=limit, unique=True)) if before else []
+        if perfect:
+            clique: list[int] = []
+            for c in chosen:
+                if all(c in parents[d] or d in parents[c] for d in clique):
+                    clique.append(c)
+            chosen = clique
         parents[node] = tuple(sorted(chosen))
     return parents
+
+
+def stochastic_matrices(n_rows: int | None = None, n_cols: int | None = None, *,
+                        positive: bool = False, max_side: int = 4):
+    """Stochastic matrices ``T[x, z] = T(z|x)``: the same draws as :func:`conditionals`."""
+    return conditionals(n_rows, n_cols, positive=positive, max_side=max_side)
+
+
+@st.composite
+def product_blocks(draw, n_axes: int) -> list[tuple[int, ...]]:
+    """A random partition of ``range(n_axes)`` into blocks (for ``families.Product``)."""
+    labels = draw(st.lists(st.integers(0, n_axes - 1), min_size=n_axes, max_size=n_axes))
+    blocks: dict[int, list[int]] = {}
+    for axis, lab in enumerate(labels):
+        blocks.setdefault(lab, []).append(axis)
+    return [tuple(b) for b in blocks.values()]
+
+
+@st.composite
+def exponential_families(draw, shape: Sequence[int], max_statistics: int = 3,
+                         with_base_measure: bool = False):
+    """``families.ExponentialFamily`` on tables of ``shape`` with small integer statistics.
+
+    Statistics take values in {-2, ..., 2}; the optional base measure is
+    strictly positive (in [0.5, 2]).
+    """
+    from thermoinfo.geometry.families import ExponentialFamily
+
+    shape = tuple(shape)
+    k = draw(st.integers(1, max_statistics))
+    stats = draw(hnp.arrays(np.int8, (k, *shape), elements=st.integers(-2, 2))).astype(np.float64)
+    base = None
+    if with_base_measure:
+        base = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.5, 2.0, allow_subnormal=False)))
+    return ExponentialFamily(stats, base)
+
+
+@st.composite
+def families(draw, n_axes: int, shape: Sequence[int] | None = None, *, e_flat: bool = True):
+    """A ``Product`` (random blocks), a ``BayesNet`` (random DAG) or, when
+    ``shape`` is given, an ``ExponentialFamily`` over ``n_axes`` axes.
+
+    With ``e_flat=True`` (the default) the DAGs have no immoralities, so every
+    family drawn is e-flat.
+    """
+    from thermoinfo.geometry.families import BayesNet, Product
+
+    kinds = ["product", "bayesnet"] + (["exponential"] if shape is not None else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "product":
+        return Product(draw(product_blocks(n_axes)))
+    if kind == "bayesnet":
+        return BayesNet(draw(dags(n_axes, perfect=e_flat)))
+    return draw(exponential_families(shape))
+
+
+@st.composite
+def family_members(draw, family, shape: Sequence[int]) -> np.ndarray:
+    """A random strictly positive member of ``family`` on tables of ``shape``.
+
+    Drawn as the m-projection of a random positive table, which lies in the
+    family (for an exponential family: a member with random natural parameters).
+    """
+    from thermoinfo.geometry.families import ExponentialFamily
+
+    shape = tuple(shape)
+    if isinstance(family, ExponentialFamily):
+        T, _ = family.arrays(shape)
+        theta = draw(hnp.arrays(np.float64, (T.shape[0],),
+                                elements=st.floats(-2.0, 2.0, allow_subnormal=False)))
+        return family.member(theta, shape)
+    p = draw(distributions(shape, positive=True, min_prob=1e-3))
+    return family.project_array(p)
+
+
+@st.composite
+def covariances(draw, dim: int | None = None, max_dim: int = 4) -> np.ndarray:
+    """Symmetric positive-definite matrices A A^T + I/2 (entries of A in [-2, 2])."""
+    n = dim or draw(st.integers(1, max_dim))
+    a = draw(hnp.arrays(np.float64, (n, n), elements=st.floats(-2.0, 2.0, allow_subnormal=False)))
+    cov = a @ a.T + 0.5 * np.eye(n)
+    return (cov + cov.T) / 2
+
+
+@st.composite
+def gaussians(draw, dim: int | None = None, max_dim: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, cov)`` pairs: means in [-3, 3], covariances from :func:`covariances`."""
+    n = dim or draw(st.integers(1, max_dim))
+    mean = draw(hnp.arrays(np.float64, (n,), elements=st.floats(-3.0, 3.0, allow_subnormal=False)))
+    return mean, draw(covariances(n))
+
+
+@st.composite
+def malformed_tables(draw, shape: Sequence[int] | None = None, max_side: int = 4) -> np.ndarray:
+    """Tables that are not distributions: a negative, NaN or infinite entry, or a
+    total off one by more than the tolerance (1e-9), drawn from a valid table."""
+    p = draw(distributions(shape, max_side=max_side))
+    p = p.copy()
+    kind = draw(st.sampled_from(["negative", "nan", "inf", "scale", "all_zero"]))
+    idx = draw(st.integers(0, p.size - 1))
+    flat = p.reshape(-1)
+    if kind == "negative":
+        flat[idx] = -draw(st.floats(1e-6, 1.0, allow_subnormal=False))
+    elif kind == "nan":
+        flat[idx] = np.nan
+    elif kind == "inf":
+        flat[idx] = draw(st.sampled_from([np.inf, -np.inf]))
+    elif kind == "scale":
+        factor = draw(st.one_of(st.floats(0.0, 0.99, allow_subnormal=False),
+                                st.floats(1.01, 100.0, allow_subnormal=False)))
+        flat *= factor
+    else:
+        flat[:] = 0.0
+    return p
