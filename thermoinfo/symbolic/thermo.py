@@ -32,6 +32,7 @@ import sympy as sp
 
 from thermoinfo.symbolic._common import as_object_array, lambdify, to_sympy
 from thermoinfo.symbolic.geometry import Pythagoras, entropy, kl
+from thermoinfo.thermo.entropy_production import check_step_shapes
 
 __all__ = ["EntropyProduction", "entropy_production", "flip_kernel", "lambdify"]
 
@@ -143,22 +144,12 @@ def entropy_production(p_x: Any, T: Any, T_back: Any = None) -> EntropyProductio
     """
     px = as_object_array(p_x, "p_x", ndim=1)
     Tf = _kernel(T, "T")
-    if Tf.shape[0] != px.shape[0]:
-        raise ValueError(f"T has {Tf.shape[0]} rows but p_x has {px.shape[0]} states")
     if T_back is None:
-        if Tf.shape[0] != Tf.shape[1]:
-            raise ValueError(
-                f"T has shape {Tf.shape}; the default backward kernel is T itself, which needs "
-                "x and z in one state space. Pass T_back[z, x] = T_B(x|z) for a different one"
-            )
+        check_step_shapes(px.shape, Tf.shape, None)
         Tb = Tf
     else:
         Tb = _kernel(T_back, "T_back")
-        if Tb.shape != Tf.shape[::-1]:
-            raise ValueError(
-                f"T_back must have shape (n_z, n_x) = {Tf.shape[::-1]} (got {Tb.shape}); "
-                "it is indexed T_back[z, x] = T_B(x|z)"
-            )
+        check_step_shapes(px.shape, Tf.shape, Tb.shape)
     joint = px[:, None] * Tf
     pz = joint.sum(axis=0)
     q_star = Tb.T * pz[None, :]

@@ -36,7 +36,33 @@ from thermoinfo._validation import as_conditional, as_distribution, is_labelled
 from thermoinfo.geometry.divergences import _entropy_kernel, _kl_kernel
 from thermoinfo.geometry.pythagoras import Pythagoras, _residual
 
-__all__ = ["EntropyProduction", "entropy_production"]
+__all__ = ["EntropyProduction", "check_step_shapes", "entropy_production"]
+
+
+def check_step_shapes(p_x_shape: tuple[int, ...], T_shape: tuple[int, ...],
+                      T_back_shape: tuple[int, ...] | None) -> None:
+    """Check the shapes of ``p_x`` (n_x,), ``T`` (n_x, n_z) and ``T_back`` (n_z, n_x).
+
+    ``T_back_shape=None`` stands for the default backward kernel, ``T`` itself,
+    which needs x and z in one state space. Shared by the numeric and the
+    symbolic entropy production.
+    """
+    if T_shape[0] != p_x_shape[0]:
+        raise ValueError(
+            f"T has {T_shape[0]} rows but p_x has {p_x_shape[0]} states; T is indexed "
+            "T[x, z] = T(z|x), one row per state of x"
+        )
+    if T_back_shape is None:
+        if T_shape[0] != T_shape[1]:
+            raise ValueError(
+                f"T has shape {tuple(T_shape)}; the default backward kernel is T itself, which needs "
+                "x and z in one state space. Pass T_back[z, x] = T_B(x|z) for a different one"
+            )
+    elif tuple(T_back_shape) != tuple(T_shape[::-1]):
+        raise ValueError(
+            f"T_back must have shape (n_z, n_x) = {tuple(T_shape[::-1])} (got {tuple(T_back_shape)}); "
+            "it is indexed T_back[z, x] = T_B(x|z)"
+        )
 
 
 def _bath_kernel(joint: np.ndarray, forward: np.ndarray, backward: np.ndarray) -> float:
@@ -182,25 +208,12 @@ def entropy_production(p_x: Any, T: Any, T_back: Any = None) -> EntropyProductio
     p_x, T, T_back, labels = _labelled_inputs(p_x, T, T_back)
     px = as_distribution(p_x, "p_x", ndim=1)
     Tf = as_conditional(T, "T")
-    if Tf.shape[0] != px.shape[0]:
-        raise ValueError(
-            f"T has {Tf.shape[0]} rows but p_x has {px.shape[0]} states; T is indexed "
-            "T[x, z] = T(z|x), one row per state of x"
-        )
     if T_back is None:
-        if Tf.shape[0] != Tf.shape[1]:
-            raise ValueError(
-                f"T has shape {Tf.shape}; the default backward kernel is T itself, which needs "
-                "x and z in one state space. Pass T_back[z, x] = T_B(x|z) for a different one"
-            )
+        check_step_shapes(px.shape, Tf.shape, None)
         Tb = Tf
     else:
         Tb = as_conditional(T_back, "T_back")
-        if Tb.shape != Tf.shape[::-1]:
-            raise ValueError(
-                f"T_back must have shape (n_z, n_x) = {Tf.shape[::-1]} (got {Tb.shape}); "
-                "it is indexed T_back[z, x] = T_B(x|z)"
-            )
+        check_step_shapes(px.shape, Tf.shape, Tb.shape)
     total, system, bath, joint, q_star, pz = _one_step(px, Tf, Tb)
     if labels is not None:
         import xarray as xr
