@@ -1,0 +1,192 @@
+"""RBM training: PCD chains against enumeration, the CD gradient against the exact
+gradient, momentum and weight decay, AIS on a trained model, callbacks."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from thermoinfo._enumerate import states
+from thermoinfo._errors import NonFiniteParameterError
+from thermoinfo.models import RBM
+from thermoinfo.models.rbm import EpochState, sample_exact
+
+UNITS = ["binary", "spin"]
+
+
+def _random_params(nv, nh, seed, scale=0.5):
+    r = np.random.default_rng(seed)
+    return r.normal(0, scale, (nv, nh)), r.normal(0, 0.5, nv), r.normal(0, 0.5, nh)
+
+
+def _digits(n):
+    try:
+        from thermoinfo.systems.datasets import load_digits
+        X = load_digits(binarize=True)
+    except ImportError:
+        from sklearn.datasets import load_digits
+        X = (load_digits().data / 16 > 0.5).astype(np.int8)
+    return np.asarray(X[:n], dtype=np.int8)
+
+
+def _exact_hidden_marginal(W, b, c, units):
+    vals = (0, 1) if units == "binary" else (-1, 1)
+    V = states(W.shape[0], values=vals).astype(float)
+    H = states(W.shape[1], values=vals).astype(float)
+    log_p = V @ W @ H.T + (V @ b)[:, None] + (H @ c)[None, :]
+    p = np.exp(log_p - log_p.max()).sum(axis=0)
+    return p / p.sum()
+
+
+@pytest.mark.parametrize("units", UNITS)
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_pcd_persistent_chains_match_enumeration(units, seed):
+    # a vanishing learning rate freezes the model; the persistent chains then run
+    # block Gibbs on it and must reach its exact hidden marginal
+    W, b, c = _random_params(4, 3, seed)
+    n_chains = 1500
+    rbm = RBM.from_params(W, b, c, units=units, method="pcd", batch_size=n_chains,
+                          learning_rate=1e-300, rng=seed)
+    lo, hi = (0, 1) if units == "binary" else (-1, 1)
+    X = np.full((n_chains, 4), hi, dtype=np.int8)
+    for _ in range(25):
+        rbm.partial_fit(X)
+    np.testing.assert_allclose(rbm.weights_, W, rtol=1e-7)  # training runs in float32
+    h = rbm.persistent_chains_
+    assert h.shape == (n_chains, 3) and set(np.unique(h)) <= {lo, hi}
+    idx = (h > 0).astype(int) @ np.array([4, 2, 1])
+    counts = np.bincount(idx, minlength=8)
+    p = _exact_hidden_marginal(W, b, c, units)
+    assert stats.chisquare(counts, n_chains * p).pvalue > 1e-3
+
+
+def _exact_gradient(W, b, c, units, X):
+    vals = (0, 1) if units == "binary" else (-1, 1)
+    V = states(W.shape[0], values=vals).astype(float)
+    rbm = RBM.from_params(W, b, c, units=units)
+    p_v = np.exp(rbm.score_samples(V))
+    hm_model = rbm.transform(V)
+    hm_data = rbm.transform(X)
+    Xf = X.astype(float)
+    grad_w = Xf.T @ hm_data / len(X) - (V * p_v[:, None]).T @ hm_model
+    grad_b = Xf.mean(0) - p_v @ V
+    grad_c = hm_data.mean(0) - p_v @ hm_model
+    return grad_w, grad_b, grad_c
+
+
+@pytest.mark.parametrize("units", UNITS)
+def test_cd_update_estimates_the_exact_gradient(units):
+    # CD-k with long chains and one minibatch holding all the data: the update
+    # divided by the learning rate is an unbiased-enough estimate of the gradient
+    W, b, c = _random_params(4, 3, 31)
+    X, _ = sample_exact(W + 0.3, b, c, units, 600, rng=1)  # data from another model
+    lr = 1e-3
+    rbm = RBM.from_params(W, b, c, units=units, method="cd", k=25, batch_size=600,
+                          learning_rate=lr, rng=2)
+    rbm.partial_fit(X)
+    gw, gb, gc = _exact_gradient(W, b, c, units, X)
+    scale = 1.0 if units == "binary" else 2.0
+    tol = 5 * scale / np.sqrt(600)
+    W, b, c = (a.astype(np.float32).astype(float) for a in (W, b, c))  # float32 training
+    np.testing.assert_allclose((rbm.weights_ - W) / lr, gw, atol=tol)
+    np.testing.assert_allclose((rbm.visible_bias_ - b) / lr, gb, atol=tol)
+    np.testing.assert_allclose((rbm.hidden_bias_ - c) / lr, gc, atol=tol)
+
+
+@pytest.mark.parametrize("method", ["pcd", "cd"])
+def test_momentum_and_weight_decay_follow_the_update_rule(method):
+    W, b, c = _random_params(5, 3, 41)
+    X, _ = sample_exact(W, b, c, "binary", 8, rng=0)
+
+    def two_steps(**kw):
+        rbm = RBM.from_params(W, b, c, method=method, batch_size=8, learning_rate=0.3, rng=7, **kw)
+        rbm.partial_fit(X)
+        w1 = rbm.weights_.copy()
+        rbm.partial_fit(X)
+        return w1, rbm.weights_.copy()
+
+    plain1, plain2 = two_steps()
+    mom1, mom2 = two_steps(momentum=0.8)
+    W = W.astype(np.float32).astype(float)  # training runs in float32
+    np.testing.assert_array_equal(mom1, plain1)
+    np.testing.assert_allclose(mom2 - mom1, 0.8 * (mom1 - W) + (plain2 - plain1), atol=1e-6)
+    dec1, _ = two_steps(weight_decay=0.1)
+    np.testing.assert_allclose(dec1 - W, (plain1 - W) - 0.3 * 0.1 * W, atol=1e-6)
+    assert np.max(np.abs(0.3 * 0.1 * W)) > 1e-3  # the decay term is resolved
+
+
+def test_fixed_biases_stay_fixed():
+    X = _digits(50)
+    rbm = RBM(64, 8, use_visible_bias=False, use_hidden_bias=False, n_epochs=2, rng=0).fit(X)
+    assert np.all(rbm.visible_bias_ == 0) and np.all(rbm.hidden_bias_ == 0)
+    assert np.any(rbm.weights_ != 0)
+
+
+def test_training_on_digits_beats_independent_units_and_ais_agrees():
+    X = _digits(300)
+    rbm = RBM(64, 20, learning_rate=0.1, batch_size=10, n_epochs=10, rng=0)
+    states_seen = list(rbm.iter_fit(X))
+    assert [s.epoch for s in states_seen] == list(range(1, 11))
+    assert states_seen[-1].n_steps == 10 * 30 and isinstance(states_seen[0], EpochState)
+    after = rbm.log_likelihood(X)
+    # the best model of independent pixels (the empirical marginals) is a lower mark
+    p = X.mean(0)
+    log_p, log_q = np.log(np.where(p > 0, p, 1)), np.log(np.where(p < 1, 1 - p, 1))
+    independent = float(np.mean(X @ log_p + (1 - X) @ log_q))
+    assert after > independent
+    # AIS (base rates from the data, a short Salakhutdinov-Murray schedule) within
+    # 3 standard errors of the exact log Z of this trained 64 x 20 RBM
+    exact = rbm.log_partition("exact")
+    betas = np.concatenate([np.linspace(0, 0.5, 100, endpoint=False),
+                            np.linspace(0.5, 0.9, 400, endpoint=False), np.linspace(0.9, 1, 1000)])
+    res = rbm.log_partition("ais", rng=1, n_runs=100, betas=betas, data=X)
+    assert abs(res.log_z - exact) <= 3 * res.stderr
+    assert res.lower <= exact <= res.upper
+    rev = rbm.log_partition("reverse_ais", rng=2, n_runs=100, betas=betas, data=X)
+    assert res.lower <= exact <= rev.upper
+    ll = rbm.log_likelihood(X, method="ais", rng=1, n_runs=100, betas=betas, data=X)
+    assert ll.value == pytest.approx(after - (res.log_z - exact), abs=1e-9)
+    assert ll.lower <= after <= ll.upper
+
+
+def test_same_seed_same_model_and_random_state_alias():
+    X = _digits(40)
+    a = RBM(64, 5, n_epochs=2, rng=3).fit(X)
+    b = RBM(64, 5, n_epochs=2, random_state=3).fit(X)
+    c = RBM(64, 5, n_epochs=2, rng=4).fit(X)
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+    assert not np.array_equal(a.weights_, c.weights_)
+    with pytest.raises(ValueError, match="random_state"):
+        RBM(64, 5, rng=1, random_state=1)
+
+
+def test_callbacks_stop_and_progress(capsys):
+    X = _digits(30)
+    seen = []
+
+    def stop_after_two(state):
+        seen.append(state.epoch)
+        return state.epoch >= 2
+
+    rbm = RBM(64, 4, n_epochs=10, rng=0, callbacks=[stop_after_two], progress=True).fit(X)
+    assert seen == [1, 2] and rbm.n_iter_ == 2
+
+
+def test_spin_training_runs_and_learns_a_bias():
+    X = np.where(np.random.default_rng(0).random((200, 6)) < 0.8, 1, -1).astype(np.int8)
+    rbm = RBM(6, 3, units="spin", method="cd", n_epochs=20, learning_rate=0.05, rng=0).fit(X)
+    assert np.all(rbm.visible_bias_ > 0)
+    assert rbm.log_likelihood(X) > 6 * np.log(0.5)
+
+
+def test_non_finite_parameters_stop_training_with_the_step():
+    X = np.ones((40, 4), dtype=np.int8)
+    X = np.random.default_rng(0).integers(0, 2, (40, 4)).astype(np.int8)
+    # learning_rate * weight_decay = 3 makes every step multiply the weights by -2
+    rbm = RBM(4, 2, learning_rate=10.0, weight_decay=0.3, batch_size=10, n_epochs=400, rng=0)
+    with pytest.raises(NonFiniteParameterError, match=r"step (\d+)") as info:
+        rbm.fit(X)
+    assert "learning_rate" in str(info.value)
+    for arr in (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_):
+        assert np.all(np.isfinite(arr))
+    step = int(str(info.value).split("step ")[1].split()[0])
+    assert rbm.n_steps_ == step - 1
