@@ -19,13 +19,9 @@ def _random_params(nv, nh, seed, scale=0.5):
 
 
 def _digits(n):
-    try:
-        from thermoinfo.systems.datasets import load_digits
-        X = load_digits(binarize=True)
-    except ImportError:
-        from sklearn.datasets import load_digits
-        X = (load_digits().data / 16 > 0.5).astype(np.int8)
-    return np.asarray(X[:n], dtype=np.int8)
+    from thermoinfo.systems.datasets import load_digits
+
+    return load_digits(binarize=True)[:n]
 
 
 def _exact_hidden_marginal(W, b, c, units):
