@@ -9,6 +9,7 @@ Thermodynamics of Machine Learning", arXiv:1807.04162.
 from thermoinfo._lazy import lazy_module
 
 __all__ = [
+    "discrete",
     "firstlaw",
     "functionals",
     "gaussian",
@@ -22,6 +23,6 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_module(
     __name__,
-    submodules=("firstlaw", "functionals", "gaussian", "quasistatic", "tabular", "weights"),
+    submodules=("discrete", "firstlaw", "functionals", "gaussian", "quasistatic", "tabular", "weights"),
     attributes={"rate_distortion": "tabular", "solve": "tabular", "sweep": "tabular"},
 )

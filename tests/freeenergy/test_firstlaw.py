@@ -1,0 +1,120 @@
+"""The first law, the envelope theorem, Maxwell relations and the concavity of
+F on exact free-energy surfaces of the tabular solver."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from thermoinfo.freeenergy import firstlaw, solve, sweep
+from thermoinfo.freeenergy.tabular import derivatives
+
+H_STEP = 5e-3
+
+
+@pytest.fixture(scope="module")
+def surface():
+    p = np.random.default_rng(3).random((4, 3))
+    p /= p.sum()
+    lam = 0.3 + H_STEP * np.arange(5)
+    gamma = 6.0 + H_STEP * np.arange(5)
+    ds = sweep(p, lam=lam, gamma=gamma, rng=0, restarts=2)
+    assert bool(ds.converged.all())
+    assert int(ds.n_clusters.min()) >= 2  # away from the trivial branch
+    return p, ds
+
+
+def _interior(da):
+    return da.isel(lam=slice(2, -2), gamma=slice(2, -2))
+
+
+def test_envelope_theorem(surface):
+    _, ds = surface
+    env = firstlaw.envelope(ds)
+    assert float(abs(_interior(env.envelope_lam)).max()) < 1e-8
+    assert float(abs(_interior(env.envelope_gamma)).max()) < 1e-8
+
+
+def test_first_law_residual_vanishes(surface):
+    _, ds = surface
+    exact = firstlaw.residual(ds, "exact")
+    for name in ("residual_lam", "residual_gamma"):
+        assert float(abs(exact[name]).max()) < 1e-8
+    fd = firstlaw.residual(ds, "fd")
+    for name in ("residual_lam", "residual_gamma"):
+        assert float(abs(_interior(fd[name])).max()) < 1e-8
+        assert fd[name].attrs["units"] == "nat"
+
+
+def test_maxwell_relation(surface):
+    _, ds = surface
+    fd = firstlaw.maxwell(ds, "fd").maxwell_lam_gamma
+    assert float(abs(_interior(fd)).max()) < 1e-8
+    # exact dD/dgamma against the finite difference of C along lam
+    dC_dlam = firstlaw.gradients(ds, "fd").dC_dlam
+    assert float(abs(_interior(ds.dD_dgamma - dC_dlam)).max()) < 1e-8
+
+
+def test_heat_capacities_exact_and_finite_differences(surface):
+    _, ds = surface
+    exact = firstlaw.hessian(ds, "exact")
+    fd = firstlaw.hessian(ds, "fd")
+    assert exact.dims == ("lam", "gamma", "row", "col")
+    assert float(abs(_interior(exact - fd)).max()) < 1e-8
+    # F is concave in (lam, gamma): the Hessian is negative semidefinite
+    assert float(firstlaw.concavity(ds, "exact").max()) <= 1e-12
+    assert float(_interior(firstlaw.concavity(ds, "fd")).max()) <= 1e-8
+    assert float(exact.sel(row="lam", col="lam").max()) < 0
+
+
+def test_tabular_surface_is_degenerate_and_partials_report_it(surface):
+    p, ds = surface
+    # R = H(X) - D on the tabular surface: (lam - 1) dD + gamma dC = 0, rank one
+    h_x = -np.sum(p.sum(axis=1) * np.log(p.sum(axis=1)))
+    np.testing.assert_allclose(ds.R + ds.D, h_x, atol=1e-12)
+    part = firstlaw.partials(ds, "exact")
+    assert int(part.jacobian_rank.max()) == 1
+    assert bool(np.isnan(part.implied_lam).all())
+
+
+def test_partials_recover_the_multipliers_on_an_analytic_surface():
+    # any smooth F(lam, gamma) with D = dF/dlam, C = dF/dgamma, R = F - lam D - gamma C
+    lam = np.linspace(0.5, 0.7, 21)
+    gamma = np.linspace(2.0, 2.2, 21)
+    L, G = np.meshgrid(lam, gamma, indexing="ij")
+    F = np.log1p(L) + 2 * np.log1p(G) + 0.5 * L * G / (1 + L + G)
+    D = 1 / (1 + L) + 0.5 * G * (1 + G) / (1 + L + G) ** 2
+    C = 2 / (1 + G) + 0.5 * L * (1 + L) / (1 + L + G) ** 2
+    R = F - L * D - G * C
+    ds = xr.Dataset({k: (("lam", "gamma"), v) for k, v in dict(R=R, D=D, C=C, F=F).items()},
+                    coords={"lam": lam, "gamma": gamma})
+    part = firstlaw.partials(ds, "fd")
+    assert int(part.jacobian_rank.min()) == 2
+    inner = dict(lam=slice(2, -2), gamma=slice(2, -2))
+    np.testing.assert_allclose(part.implied_lam.isel(inner), L[2:-2, 2:-2], atol=1e-6)
+    np.testing.assert_allclose(part.implied_gamma.isel(inner), G[2:-2, 2:-2], atol=1e-6)
+    assert float(abs(firstlaw.residual(ds, "fd").residual_lam.isel(inner)).max()) < 1e-6
+
+
+def test_first_law_along_a_path():
+    p = np.random.default_rng(5).random((3, 3))
+    p /= p.sum()
+    t = np.linspace(0.0, 1.0, 9)
+    lam_t, gamma_t = 0.2 + 0.3 * t, 9.0 - 3.0 * t ** 2
+    sols, prev = [], None
+    for lv, gv in zip(lam_t, gamma_t, strict=True):
+        prev = solve(p, lv, gv, 3, init=prev, restarts=2 if prev is None else 0, rng=0)
+        sols.append(prev)
+    data = {k: ("step", [getattr(s, k) for s in sols]) for k in ("R", "D", "C")}
+    ders = [derivatives(p, s) for s in sols]
+    for name in ("R", "D", "C"):
+        data[f"d{name}_dlam"] = ("step", [getattr(d, "d" + name)[0] for d in ders])
+        data[f"d{name}_dgamma"] = ("step", [getattr(d, "d" + name)[1] for d in ders])
+    path = xr.Dataset(data, coords={"step": t, "lam": ("step", lam_t), "gamma": ("step", gamma_t)})
+    res = firstlaw.path_residual(path)
+    assert float(abs(res.integrand).max()) < 1e-8
+    assert abs(float(res["integrated"][-1])) < 1e-8
+    # without the exact derivatives the residual is a finite difference: small, not exact
+    coarse = firstlaw.path_residual(path[["R", "D", "C"]])
+    assert float(abs(coarse.integrand).max()) < 1e-2
+    with pytest.raises(ValueError, match="dimension"):
+        firstlaw.path_residual(path, dim="time")
