@@ -118,3 +118,45 @@ def test_first_law_along_a_path():
     assert float(abs(coarse.integrand).max()) < 1e-2
     with pytest.raises(ValueError, match="dimension"):
         firstlaw.path_residual(path, dim="time")
+
+
+def _linear_gaussian_surface(lam, gamma, exact):
+    from thermoinfo.freeenergy.gaussian import linear_gaussian, linear_gaussian_differential
+
+    cov = np.diag([3.0, 1.5, 0.8])
+    labels = dict(label_weights=np.array([[1.0, -0.5, 0.3]]), label_noise=np.array([[0.2]]))
+    names = ["R", "D", "C", "F"] + ([f"d{k}_d{p}" for k in "RDC" for p in ("lam", "gamma")] if exact else [])
+    vals = {k: np.zeros((lam.size, gamma.size)) for k in names}
+    for i, lv in enumerate(lam):
+        for j, gv in enumerate(gamma):
+            sol = linear_gaussian(cov, lv, gv, **labels)
+            for k in "RDCF":
+                vals[k][i, j] = getattr(sol, k)
+            if exact:
+                for p in ("lam", "gamma"):
+                    d = linear_gaussian_differential(cov, lv, gv, **labels, **{f"d_{p}": 1.0})
+                    for k in "RDC":
+                        vals[f"d{k}_d{p}"][i, j] = d[f"d{k}"]
+    return xr.Dataset({k: (("lam", "gamma"), v) for k, v in vals.items()},
+                      coords={"lam": lam, "gamma": gamma})
+
+
+@pytest.mark.parametrize("method", ["exact", "fd"])
+def test_partials_recover_the_multipliers_on_the_linear_gaussian_model(method):
+    # In the linear-Gaussian model D and C move independently (the Jacobian has
+    # rank 2), so lam = -(dR/dD)_C and gamma = -(dR/dC)_D are defined: the first
+    # law must return the multipliers the surface was solved at.
+    n = 5 if method == "exact" else 9
+    lam = np.linspace(1.0, 1.04 if method == "fd" else 1.4, n)
+    gamma = np.linspace(2.0, 2.04 if method == "fd" else 2.4, n)
+    ds = _linear_gaussian_surface(lam, gamma, exact=method == "exact")
+    part = firstlaw.partials(ds, method)
+    assert int(part.jacobian_rank.min()) == 2
+    L, G = np.meshgrid(lam, gamma, indexing="ij")
+    inner = (slice(2, -2), slice(2, -2)) if method == "fd" else (slice(None), slice(None))
+    atol = 1e-12 if method == "exact" else 1e-6
+    np.testing.assert_allclose(part.implied_lam.values[inner], L[inner], atol=atol)
+    np.testing.assert_allclose(part.implied_gamma.values[inner], G[inner], atol=atol)
+    res = firstlaw.residual(ds, method)
+    assert float(np.abs(res.residual_lam.values[inner]).max()) < max(atol, 1e-12)
+    assert float(np.abs(res.residual_gamma.values[inner]).max()) < max(atol, 1e-12)
