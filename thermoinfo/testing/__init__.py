@@ -1,7 +1,8 @@
-"""Public testing helpers: hypothesis strategies and exact references."""
+"""Public testing tools: hypothesis strategies for distributions, stochastic
+matrices, joint tables, DAGs, model families and Gaussians."""
 
 from thermoinfo._lazy import lazy_module
 
-__all__ = ["references", "strategies"]
+__all__ = ["strategies"]
 
-__getattr__, __dir__ = lazy_module(__name__, submodules=("references", "strategies"))
+__getattr__, __dir__ = lazy_module(__name__, submodules=("strategies",))
