@@ -7,14 +7,27 @@ bit, mapped to ``values`` ((0, 1) for binary units, (-1, 1) for spins).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from thermoinfo._config import check_memory, get_memory_budget
 
-__all__ = ["chunk_size", "iter_states", "states"]
+__all__ = ["chunk_size", "iter_states", "states", "states_at"]
 
 _MAX_UNITS = 40
+
+
+def states_at(n: int, index: Any, values: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """Configurations number ``index`` (an integer array) of ``n`` units, as int8 rows."""
+    if not 0 < n <= _MAX_UNITS:
+        raise ValueError(f"n must be between 1 and {_MAX_UNITS} units to enumerate (got {n})")
+    k = np.asarray(index, dtype=np.int64)
+    bits = ((k[:, None] >> np.arange(n - 1, -1, -1, dtype=np.int64)) & 1).astype(np.int8)
+    lo, hi = values
+    if (lo, hi) == (0, 1):
+        return bits
+    return (bits * np.int8(hi - lo) + np.int8(lo)).astype(np.int8)
 
 
 def states(n: int, start: int = 0, stop: int | None = None,
@@ -23,12 +36,7 @@ def states(n: int, start: int = 0, stop: int | None = None,
     if not 0 < n <= _MAX_UNITS:
         raise ValueError(f"n must be between 1 and {_MAX_UNITS} units to enumerate (got {n})")
     stop = 2**n if stop is None else stop
-    k = np.arange(start, stop, dtype=np.int64)
-    bits = ((k[:, None] >> np.arange(n - 1, -1, -1, dtype=np.int64)) & 1).astype(np.int8)
-    lo, hi = values
-    if (lo, hi) == (0, 1):
-        return bits
-    return (bits * np.int8(hi - lo) + np.int8(lo)).astype(np.int8)
+    return states_at(n, np.arange(start, stop, dtype=np.int64), values)
 
 
 def chunk_size(n: int, bytes_per_state: int) -> int:

@@ -26,17 +26,23 @@ from thermoinfo._errors import DistributionError
 
 __all__ = [
     "ATOL",
+    "UNIT_VALUES",
     "as_conditional",
     "as_distribution",
     "as_rng",
+    "as_unit_states",
     "check_nonnegative",
     "check_positive",
     "check_positive_int",
     "is_labelled",
     "resolve_axes",
+    "unit_values",
 ]
 
 ATOL = 1e-9
+
+#: The two values of each unit set of binary networks.
+UNIT_VALUES: dict[str, tuple[int, int]] = {"spin": (-1, 1), "binary": (0, 1)}
 
 
 def is_labelled(x: Any) -> bool:
@@ -204,3 +210,76 @@ def as_rng(rng: Any) -> np.random.Generator:
             "rng must be None, an int seed, a SeedSequence, a BitGenerator or a Generator "
             f"(got {type(rng).__name__})"
         ) from exc
+
+
+def unit_values(units: Any, name: str = "units") -> tuple[int, int]:
+    """``(lo, hi)`` of a unit set, ``"spin"`` (-1, +1) or ``"binary"`` (0, 1)."""
+    if not isinstance(units, str) or units not in UNIT_VALUES:
+        raise ValueError(f"{name} must be 'spin' (values -1, +1) or 'binary' (values 0, 1); got {units!r}")
+    return UNIT_VALUES[units]
+
+
+def as_unit_states(states: Any, n_units: int, units: str, name: str = "states", *,
+                   ndim: tuple[int, ...] = (1, 2), size_name: str = "n_units"
+                   ) -> tuple[np.ndarray, bool]:
+    """Check configurations of a binary network and return them as 2-D int8 rows.
+
+    Parameters
+    ----------
+    states : array_like or xarray.DataArray
+        One configuration ``(n_units,)`` or several ``(n, n_units)``.
+    n_units : int
+        Required width (last axis).
+    units : {"spin", "binary"}
+        The unit set every entry must belong to.
+    name : str
+        Argument name used in error messages.
+    ndim : tuple of int
+        Allowed numbers of dimensions, from (1, 2).
+    size_name : str
+        Name of the width in messages (``n_units``, ``n_visible``, ...).
+
+    Returns
+    -------
+    (ndarray of int8, shape (n, n_units), bool)
+        The configurations and whether the input was 1-D.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric input.
+    ValueError
+        Wrong shape or width, non-finite entries, values outside the unit set.
+    """
+    lo, hi = unit_values(units)
+    if is_labelled(states):
+        states = states.values
+    if isinstance(states, (str, bytes)) or states is None:
+        raise TypeError(f"{name} must be an array of unit values (got {type(states).__name__})")
+    try:
+        arr = np.asarray(states)
+        if arr.dtype == object or arr.dtype.kind not in "biuf":
+            arr = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers (got {type(states).__name__})") from exc
+    if arr.ndim not in ndim:
+        shapes = {1: f"({size_name},)", 2: f"(n, {size_name})"}
+        allowed = " or ".join(f"{d}-D {shapes[d]}" for d in ndim)
+        raise ValueError(f"{name} must be {allowed}; got shape {arr.shape}")
+    was_1d = arr.ndim == 1
+    arr2 = arr[None, :] if was_1d else arr
+    if arr2.shape[1] != n_units:
+        raise ValueError(
+            f"{name} must have {n_units} units in its last axis ({size_name}={n_units}); "
+            f"got {arr2.shape[1]}"
+        )
+    if arr2.dtype.kind == "f" and not np.all(np.isfinite(arr2)):
+        raise ValueError(f"{name} has non-finite entries (NaN or inf); units take the values {lo}, {hi}")
+    ok = (arr2 == lo) | (arr2 == hi)
+    if not np.all(ok):
+        bad = arr2[~ok].ravel()[0]
+        raise ValueError(
+            f"{name} has entries outside the {units} unit set {{{lo}, {hi}}} (e.g. {bad!r}); "
+            + ("map binary data with s = 2u - 1" if units == "spin" else "map spins with u = (s + 1) / 2")
+        )
+    return np.ascontiguousarray(arr2, dtype=np.int8), was_1d

@@ -65,9 +65,9 @@ import numpy as np
 from scipy.special import logsumexp
 
 from thermoinfo._config import get_memory_budget
-from thermoinfo._enumerate import iter_states
+from thermoinfo._enumerate import iter_states, states_at
 from thermoinfo._errors import NonFiniteParameterError
-from thermoinfo._validation import as_rng, check_positive, check_positive_int, is_labelled
+from thermoinfo._validation import as_rng, as_unit_states, check_positive, check_positive_int
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import AISResult, ais, base_rate_bias, log_mean_exp
 
@@ -220,17 +220,11 @@ def sample_exact(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.
     lw = _enumerated_log_weights(weights, visible_bias, hidden_bias, units, beta)
     p = np.exp(lw - logsumexp(lw))
     idx = np.sort(rng.choice(p.shape[0], size=n_samples, p=p / p.sum()))
-    s = _states_at(n_s, idx, units)
+    s = states_at(n_s, idx, gibbs.UNIT_VALUES[units])
     o = gibbs.sample_units(s.astype(np.float64) @ M + bias_o, units, rng, beta)
     perm = rng.permutation(n_samples)
     s, o = s[perm], o[perm]
     return (o, s) if s_is_hidden else (s, o)
-
-
-def _states_at(n: int, index: np.ndarray, units: str) -> np.ndarray:
-    bits = ((index[:, None] >> np.arange(n - 1, -1, -1, dtype=np.int64)) & 1).astype(np.int8)
-    lo, hi = gibbs.UNIT_VALUES[units]
-    return bits if (lo, hi) == (0, 1) else (2 * bits - 1).astype(np.int8)
 
 
 # ----------------------------------------------------------------------------- training kernel
@@ -596,28 +590,9 @@ class RBM:
             raise ValueError("this RBM is not fitted yet; call fit(X) or build it with RBM.from_params")
 
     def _check_data(self, X: Any, name: str = "X", allow_1d: bool = False) -> np.ndarray:
-        if is_labelled(X):
-            X = X.values
-        try:
-            arr = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be an array of unit values") from exc
-        if allow_1d and arr.ndim == 1:
-            arr = arr[None, :]
-        if arr.ndim != 2:
-            raise ValueError(f"{name} must be 2-D (n_samples, n_visible); got shape {arr.shape}")
-        if arr.shape[1] != self.n_visible:
-            raise ValueError(f"{name} has {arr.shape[1]} columns but the RBM has n_visible="
-                             f"{self.n_visible} visible units")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} has non-finite entries (NaN or inf); units must be finite")
-        lo, hi = gibbs.UNIT_VALUES[self.units]
-        bad = (arr != lo) & (arr != hi)
-        if np.any(bad):
-            val = arr[bad][0]
-            raise ValueError(f"{name} has entries outside the unit set {{{lo}, {hi}}} of "
-                             f"units={self.units!r} (e.g. {val:g}); binarize the data first")
-        return arr
+        arr, _ = as_unit_states(X, self.n_visible, self.units, name,
+                                ndim=(1, 2) if allow_1d else (2,), size_name="n_visible")
+        return arr.astype(np.float64)
 
     def _params(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         self._check_fitted()

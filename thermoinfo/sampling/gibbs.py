@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from thermoinfo._validation import as_rng
+from thermoinfo._validation import UNIT_VALUES, as_rng, unit_values
 
 __all__ = [
     "UNIT_VALUES",
@@ -46,13 +46,9 @@ __all__ = [
     "visible_field",
 ]
 
-UNIT_VALUES = {"binary": (0, 1), "spin": (-1, 1)}
-
-
 def check_units(units: Any) -> str:
     """Return ``units`` if it is ``"binary"`` or ``"spin"``, else raise ValueError."""
-    if units not in UNIT_VALUES:
-        raise ValueError(f"units must be 'binary' ({{0, 1}}) or 'spin' ({{-1, +1}}); got {units!r}")
+    unit_values(units)
     return units
 
 

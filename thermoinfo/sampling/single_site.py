@@ -34,7 +34,15 @@ from typing import Any
 import numba
 import numpy as np
 
-from thermoinfo._validation import as_rng, check_nonnegative, check_positive_int, is_labelled
+from thermoinfo._validation import (
+    UNIT_VALUES,
+    as_rng,
+    as_unit_states,
+    check_nonnegative,
+    check_positive_int,
+    is_labelled,
+    unit_values,
+)
 
 __all__ = [
     "UNIT_VALUES",
@@ -48,51 +56,10 @@ __all__ = [
     "tie_tolerance",
 ]
 
-#: The two values of each unit set.
-UNIT_VALUES: dict[str, tuple[int, int]] = {"spin": (-1, 1), "binary": (0, 1)}
-
-
-def unit_values(units: str, name: str = "units") -> tuple[int, int]:
-    """``(lo, hi)`` of a unit set, raising for an unknown name."""
-    if not isinstance(units, str) or units not in UNIT_VALUES:
-        raise ValueError(f"{name} must be 'spin' (values -1, +1) or 'binary' (values 0, 1); got {units!r}")
-    return UNIT_VALUES[units]
-
-
 def as_states(states: Any, n_units: int, units: str, name: str = "states") -> tuple[np.ndarray, bool]:
-    """Check configurations and return them as a 2-D int8 array.
-
-    Returns ``(array of shape (n, n_units), was_1d)``. Raises ``ValueError`` naming
-    ``name`` for a wrong width, non-finite entries or values outside the unit set,
-    ``TypeError`` for non-numeric input.
-    """
-    lo, hi = unit_values(units)
-    if is_labelled(states):
-        states = states.values
-    if isinstance(states, (str, bytes)) or states is None:
-        raise TypeError(f"{name} must be an array of unit values (got {type(states).__name__})")
-    try:
-        arr = np.asarray(states)
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
-            arr = arr.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers (got {type(states).__name__})") from exc
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must have shape (n_units,) or (n, n_units); got shape {arr.shape}")
-    was_1d = arr.ndim == 1
-    arr2 = arr[None, :] if was_1d else arr
-    if arr2.shape[1] != n_units:
-        raise ValueError(f"{name} must have {n_units} units in its last axis (got {arr2.shape[1]})")
-    if arr2.dtype.kind == "f" and not np.all(np.isfinite(arr2)):
-        raise ValueError(f"{name} has non-finite entries (NaN or inf); units take the values {lo}, {hi}")
-    ok = (arr2 == lo) | (arr2 == hi)
-    if not np.all(ok):
-        bad = arr2[~ok].ravel()[0]
-        raise ValueError(
-            f"{name} has entries outside the {units} unit set {{{lo}, {hi}}} (e.g. {bad!r}); "
-            + ("map binary data with s = 2u - 1" if units == "spin" else "map spins with u = (s + 1) / 2")
-        )
-    return np.ascontiguousarray(arr2, dtype=np.int8), was_1d
+    """Check configurations and return them as a 2-D int8 array and whether the
+    input was 1-D (see :func:`thermoinfo._validation.as_unit_states`)."""
+    return as_unit_states(states, n_units, units, name)
 
 
 def as_couplings(weights: Any, bias: Any = None, *, name: str = "weights",
