@@ -13,7 +13,7 @@ import numpy as np
 
 from thermoinfo._config import check_memory, get_memory_budget
 
-__all__ = ["chunk_size", "iter_states", "states", "states_at"]
+__all__ = ["chunk_size", "iter_states", "state_index", "states", "states_at"]
 
 _MAX_UNITS = 40
 
@@ -28,6 +28,14 @@ def states_at(n: int, index: Any, values: tuple[int, int] = (0, 1)) -> np.ndarra
     if (lo, hi) == (0, 1):
         return bits
     return (bits * np.int8(hi - lo) + np.int8(lo)).astype(np.int8)
+
+
+def state_index(configurations: Any, values: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """The enumeration index of each row of ``configurations`` (the inverse of
+    :func:`states_at`): unit 0 is the most significant bit, ``values[1]`` the 1."""
+    arr = np.atleast_2d(np.asarray(configurations))
+    bits = (arr == values[1]).astype(np.int64)
+    return bits @ (np.int64(1) << np.arange(arr.shape[1] - 1, -1, -1, dtype=np.int64))
 
 
 def states(n: int, start: int = 0, stop: int | None = None,

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from thermoinfo._enumerate import states
 from thermoinfo.sampling import gibbs
+from thermoinfo.testing.sampling import chisquare_pvalue, state_counts
 
 SEEDS = (1, 2, 3)
 
@@ -27,22 +27,6 @@ def _exact_joint(W, b, c, units):
     return (p / p.sum()).ravel()
 
 
-def _index(x, units):
-    bits = (x > 0).astype(np.int64) if units == "spin" else x.astype(np.int64)
-    n = bits.shape[1]
-    return bits @ (1 << np.arange(n - 1, -1, -1))
-
-
-def _chi2_pvalue(counts, p):
-    expected = counts.sum() * p
-    keep = expected >= 5
-    obs = np.append(counts[keep], counts[~keep].sum())
-    exp = np.append(expected[keep], expected[~keep].sum())
-    if exp[-1] == 0:
-        obs, exp = obs[:-1], exp[:-1]
-    return stats.chisquare(obs, exp).pvalue
-
-
 @pytest.mark.parametrize("units", ["binary", "spin"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_block_gibbs_joint_matches_enumeration(units, seed):
@@ -55,9 +39,8 @@ def test_block_gibbs_joint_matches_enumeration(units, seed):
     v, h = gibbs.gibbs_chain(v0, W, b, c, units, 100, rng)
     assert v.dtype == np.int8 and h.dtype == np.int8
     assert set(np.unique(v)) <= {lo, hi} and set(np.unique(h)) <= {lo, hi}
-    idx = _index(v, units) * 8 + _index(h, units)
-    counts = np.bincount(idx, minlength=p.size)
-    assert _chi2_pvalue(counts, p) > 1e-3
+    counts = state_counts(np.hstack([v, h]), (lo, hi))
+    assert chisquare_pvalue(counts, p) > 1e-3
 
 
 @pytest.mark.parametrize("units", ["binary", "spin"])
@@ -70,8 +53,8 @@ def test_tempered_gibbs_matches_scaled_model(units):
     hi = gibbs.UNIT_VALUES[units][1]
     v0 = np.full((5000, 3), hi, dtype=np.int8)
     v, h = gibbs.gibbs_chain(v0, W, b, c, units, 20, rng, beta=beta)
-    counts = np.bincount(_index(v, units) * 8 + _index(h, units), minlength=p.size)
-    assert _chi2_pvalue(counts, p) > 1e-3
+    counts = state_counts(np.hstack([v, h]), gibbs.UNIT_VALUES[units])
+    assert chisquare_pvalue(counts, p) > 1e-3
 
 
 @pytest.mark.parametrize("units", ["binary", "spin"])
