@@ -41,7 +41,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from thermoinfo._errors import ConvergenceWarning
@@ -267,6 +266,8 @@ def _e_exponential(q: np.ndarray, fam: ExponentialFamily, n_restarts: int, gen: 
     Ts = T[:, supp]
     log_h = np.log(h[supp])
     log_q = np.log(qf[supp])
+
+    from scipy.optimize import minimize  # only this branch needs it; keeps `import thermoinfo` light
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         logits = theta @ Ts + log_h
