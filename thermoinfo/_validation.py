@@ -35,7 +35,9 @@ __all__ = [
     "check_positive",
     "check_positive_int",
     "is_labelled",
+    "random_units",
     "resolve_axes",
+    "resolve_rng",
     "unit_values",
 ]
 
@@ -210,6 +212,22 @@ def as_rng(rng: Any) -> np.random.Generator:
             "rng must be None, an int seed, a SeedSequence, a BitGenerator or a Generator "
             f"(got {type(rng).__name__})"
         ) from exc
+
+
+def resolve_rng(rng: Any, random_state: Any) -> Any:
+    """The seed given as ``rng`` or as ``random_state`` (its scikit-learn spelling).
+
+    Raises ``ValueError`` when both are given.
+    """
+    if rng is not None and random_state is not None:
+        raise ValueError("rng and random_state (its scikit-learn spelling) were both given; pass one")
+    return rng if rng is not None else random_state
+
+
+def random_units(rng: np.random.Generator, shape: Any, units: str) -> np.ndarray:
+    """Independent uniform draws from a unit set (``"spin"`` or ``"binary"``) as int8."""
+    lo, hi = UNIT_VALUES[units]
+    return np.where(rng.random(shape) < 0.5, np.int8(lo), np.int8(hi)).astype(np.int8)
 
 
 def unit_values(units: Any, name: str = "units") -> tuple[int, int]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from thermoinfo._attrs import variable_attrs
+
 __all__ = ["Seed", "finalize", "resolve_seed", "variable_attrs", "write_netcdf"]
 
 
@@ -57,11 +59,6 @@ class Seed:
 def resolve_seed(rng: Any) -> Seed:
     """Wrap ``rng`` as a :class:`Seed`."""
     return rng if isinstance(rng, Seed) else Seed(rng)
-
-
-def variable_attrs(long_name: str, units: str = "nat", **extra: Any) -> dict[str, Any]:
-    """CF attributes of a data variable."""
-    return {"long_name": long_name, "units": units, **extra}
 
 
 def finalize(ds: Any, *, experiment: str, title: str, references: str, seed: Seed,

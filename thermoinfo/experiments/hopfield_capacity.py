@@ -34,7 +34,7 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import erf
 
-from thermoinfo._validation import check_positive, check_positive_int
+from thermoinfo._validation import check_positive, check_positive_int, random_units
 from thermoinfo.experiments._common import finalize, resolve_seed, variable_attrs
 
 __all__ = ["critical_load", "plot", "replica_symmetric_overlap", "run"]
@@ -96,7 +96,7 @@ def replica_symmetric_overlap(alpha: Any) -> np.ndarray | float:
 
 
 def _random_patterns(rng: np.random.Generator, n_patterns: int, n_units: int) -> np.ndarray:
-    return (2 * rng.integers(0, 2, size=(n_patterns, n_units), dtype=np.int8) - 1).astype(np.int8)
+    return random_units(rng, (n_patterns, n_units), "spin")
 
 
 def _hopfield_point(n_units: int, alpha: float, n_probes: int, rng: np.random.Generator) -> float:

@@ -816,7 +816,7 @@ def sweep(p_xy: Any, *, lam: Any = 0.0, gamma: Any = 1.0, n_z: int | None = None
     """
     import xarray as xr
 
-    from thermoinfo.experiments._common import variable_attrs
+    from thermoinfo._attrs import variable_attrs
 
     prob = _Problem(p_xy)
     lams = _as_grid(lam, "lam")

@@ -197,7 +197,7 @@ def tempered_surface(p_xy: Any, family: Any, lam: Any, gamma: Any, sigma: Any,
     J, F and the exact d2F/dsigma2 (units nat)."""
     import xarray as xr
 
-    from thermoinfo.experiments._common import variable_attrs
+    from thermoinfo._attrs import variable_attrs
 
     p = as_distribution(p_xy, "p_xy", ndim=2)
     lams = np.atleast_1d(np.asarray(lam, dtype=np.float64))

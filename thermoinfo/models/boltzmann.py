@@ -36,7 +36,7 @@ from scipy.special import logsumexp, softmax
 
 from thermoinfo._enumerate import iter_states, states
 from thermoinfo._errors import NonFiniteParameterError
-from thermoinfo._validation import as_rng, check_positive, check_positive_int
+from thermoinfo._validation import as_rng, check_positive, check_positive_int, random_units, resolve_rng
 from thermoinfo.sampling.single_site import as_couplings, as_states, relax, unit_values
 from thermoinfo.sampling.single_site import energy as _energy
 
@@ -149,8 +149,7 @@ class BoltzmannMachine:
         check_positive(self.tol, "tol")
         if self.method not in ("exact", "gibbs"):
             raise ValueError(f"method must be 'exact' or 'gibbs' (got {self.method!r})")
-        if self.rng is not None and self.random_state is not None:
-            raise ValueError("pass either rng or random_state (its scikit-learn spelling), not both")
+        resolve_rng(self.rng, self.random_state)
 
     @property
     def n_units(self) -> int:
@@ -185,7 +184,7 @@ class BoltzmannMachine:
     def _rng(self, rng: Any) -> np.random.Generator:
         if rng is not None:
             return as_rng(rng)
-        return as_rng(self.rng if self.rng is not None else self.random_state)
+        return as_rng(resolve_rng(self.rng, self.random_state))
 
     # ------------------------------------------------------------ energies
     def energy(self, states: Any) -> np.ndarray | float:
@@ -311,8 +310,7 @@ class BoltzmannMachine:
             hh = (hid * post.sum(axis=0)[:, None]).T @ hid / n
             m2 = np.block([[vv, vh], [vh.T, hh]])
             return m1, m2
-        lo, hi = unit_values(self.units)
-        hidden0 = np.where(rng.random((n, int(self.n_hidden))) < 0.5, lo, hi).astype(np.int8)
+        hidden0 = random_units(rng, (n, int(self.n_hidden)), self.units)
         full = np.concatenate([v, hidden0], axis=1)
         out = relax(full, self.weights_, self.bias_, units=self.units, temperature=float(self.temperature),
                     n_sweeps=int(self.n_sweeps), sites=np.arange(nv, self.n_units), rng=rng).states
@@ -342,9 +340,8 @@ class BoltzmannMachine:
         n_samples = check_positive_int(n_samples, "n_samples")
         n_sweeps = int(self.n_sweeps) if n_sweeps is None else check_positive_int(n_sweeps, "n_sweeps")
         rng = self._rng(rng)
-        lo, hi = unit_values(self.units)
         if init is None:
-            s = np.where(rng.random((n_samples, self.n_units)) < 0.5, lo, hi).astype(np.int8)
+            s = random_units(rng, (n_samples, self.n_units), self.units)
         else:
             s, _ = as_states(init, self.n_units, self.units, "init")
             if s.shape[0] != n_samples:
@@ -377,8 +374,7 @@ class BoltzmannMachine:
         eta = float(self.learning_rate)
         chains = None
         if self.method == "gibbs":
-            lo, hi = unit_values(self.units)
-            chains = np.where(rng.random((int(self.n_chains), n)) < 0.5, lo, hi).astype(np.int8)
+            chains = random_units(rng, (int(self.n_chains), n), self.units)
         d1 = d2 = None
         epoch = 0
         for epoch in range(1, int(self.n_epochs) + 1):

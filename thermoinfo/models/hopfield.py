@@ -43,7 +43,13 @@ import numba
 import numpy as np
 from scipy.special import logsumexp, softmax
 
-from thermoinfo._validation import as_rng, check_nonnegative, check_positive, check_positive_int
+from thermoinfo._validation import (
+    as_rng,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    resolve_rng,
+)
 from thermoinfo.sampling.single_site import Relaxation, as_states, relax, tie_tolerance, unit_values
 from thermoinfo.sampling.single_site import energy as _energy
 
@@ -122,12 +128,6 @@ def _check_units_arg(units: str) -> str:
 
 def _check_n_units(n_units: Any) -> int:
     return check_positive_int(n_units, "n_units")
-
-
-def _rng_of(rng: Any, random_state: Any) -> Any:
-    if rng is not None and random_state is not None:
-        raise ValueError("pass either rng or random_state (its scikit-learn spelling), not both")
-    return rng if rng is not None else random_state
 
 
 class _PatternMemory:
@@ -262,7 +262,7 @@ class Hopfield(_PatternMemory):
         out: Relaxation = relax(
             s, self.weights_, -self.thresholds_, units=self.units, temperature=temperature,
             dynamics=dynamics, n_sweeps=n_sweeps, max_sweeps=max_sweeps,
-            rng=_rng_of(rng, random_state),
+            rng=resolve_rng(rng, random_state),
         )
         final = out.states[0] if was_1d else out.states
         if not return_info:
@@ -369,7 +369,7 @@ class DenseAssociativeMemory(_PatternMemory):
         max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
         s, was_1d = self._spins(states)
         s = s.copy()
-        rng = as_rng(_rng_of(rng, random_state))
+        rng = as_rng(resolve_rng(rng, random_state))
         xi = self._xi()
         overlaps = s.astype(np.float64) @ xi.T
         n_chains = s.shape[0]

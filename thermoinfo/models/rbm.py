@@ -67,7 +67,14 @@ from scipy.special import logsumexp
 from thermoinfo._config import get_memory_budget
 from thermoinfo._enumerate import iter_states, states_at
 from thermoinfo._errors import NonFiniteParameterError
-from thermoinfo._validation import as_rng, as_unit_states, check_positive, check_positive_int
+from thermoinfo._validation import (
+    as_rng,
+    as_unit_states,
+    check_positive,
+    check_positive_int,
+    random_units,
+    resolve_rng,
+)
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import AISResult, ais, base_rate_bias, log_mean_exp
 
@@ -582,8 +589,7 @@ class RBM:
             raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay}")
         if not float(self.init_scale) >= 0.0:
             raise ValueError(f"init_scale must be >= 0; got {self.init_scale}")
-        if self.rng is not None and self.random_state is not None:
-            raise ValueError("give rng or random_state (its scikit-learn spelling), not both")
+        resolve_rng(self.rng, self.random_state)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "weights_"):
@@ -599,7 +605,7 @@ class RBM:
         return self.weights_, self.visible_bias_, self.hidden_bias_
 
     def _seed(self) -> Any:
-        return self.random_state if self.rng is None else self.rng
+        return resolve_rng(self.rng, self.random_state)
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
@@ -630,15 +636,12 @@ class RBM:
     def _reset_state(self) -> None:
         if not hasattr(self, "_rng_"):
             self._rng_ = as_rng(self._seed())
-        lo, hi = gibbs.UNIT_VALUES[self.units]
         chains = getattr(self, "persistent_chains_", None)
         if chains is not None and chains.shape == (self.batch_size, self.n_hidden):
             self.velocity_ = (np.zeros_like(self.weights_), np.zeros_like(self.visible_bias_),
                               np.zeros_like(self.hidden_bias_))
             return
-        self.persistent_chains_ = np.where(
-            self._rng_.random((self.batch_size, self.n_hidden)) < 0.5, np.int8(lo), np.int8(hi)
-        ).astype(np.int8)
+        self.persistent_chains_ = random_units(self._rng_, (self.batch_size, self.n_hidden), self.units)
         self.velocity_ = (np.zeros_like(self.weights_), np.zeros_like(self.visible_bias_),
                           np.zeros_like(self.hidden_bias_))
 
@@ -789,8 +792,7 @@ class RBM:
         beta = check_positive(beta, "beta")
         rng = as_rng(rng)
         if init is None:
-            lo, hi = gibbs.UNIT_VALUES[self.units]
-            v = np.where(rng.random((n_samples, self.n_visible)) < 0.5, lo, hi).astype(np.int8)
+            v = random_units(rng, (n_samples, self.n_visible), self.units)
         else:
             v = self._check_data(init, "init").astype(np.int8)
             if v.shape[0] != n_samples:
@@ -852,8 +854,7 @@ class RBM:
             if data is not None:
                 start = data[rng.integers(0, data.shape[0], n_runs)].astype(np.int8)
             else:
-                lo, hi = gibbs.UNIT_VALUES[self.units]
-                start = np.where(rng.random((n_runs, self.n_visible)) < 0.5, lo, hi).astype(np.int8)
+                start = random_units(rng, (n_runs, self.n_visible), self.units)
             init, _ = gibbs.gibbs_chain(start, Wb, bb, cb, self.units, n_burn, rng)
         return ais(Wb, bb, cb, self.units, betas=betas, n_runs=n_runs, base_visible_bias=base,
                    reverse=True, init=init, rng=rng)
@@ -928,7 +929,7 @@ class RBM:
         """
         import xarray as xr
 
-        from thermoinfo.experiments._common import variable_attrs
+        from thermoinfo._attrs import variable_attrs
 
         W, b, c = self._params()
         bs = np.atleast_1d(np.asarray(betas, dtype=np.float64))

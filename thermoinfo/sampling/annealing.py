@@ -25,7 +25,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from thermoinfo._enumerate import iter_states
-from thermoinfo._validation import as_rng, check_positive, check_positive_int
+from thermoinfo._validation import as_rng, check_positive, check_positive_int, random_units
 from thermoinfo.sampling.single_site import (
     _asynchronous_sweep,
     as_couplings,
@@ -186,7 +186,7 @@ def simulated_annealing(weights: Any, bias: Any = None, schedule: Schedule | Non
         raise TypeError(f"schedule must be a Schedule (got {type(schedule).__name__})")
     rng = as_rng(rng)
     if init is None:
-        s = np.where(rng.random((n_restarts, n)) < 0.5, lo, hi).astype(np.int8)
+        s = random_units(rng, (n_restarts, n), units)
     else:
         s = as_states(init, n, units, "init")[0].copy()
         n_restarts = s.shape[0]
