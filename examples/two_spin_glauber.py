@@ -7,9 +7,9 @@ z_0 <- x_1, z_1 <- x_0; the backward network runs the same kernels from the
 final state. For each coupling J the table lists, in nats,
 
     sigma_tot = sigma_sys + sigma_bath     (distance of p to the backward family)
-    sigma^0, sigma^1                       (partial entropy productions of each spin)
-    defect = sigma_tot - sigma^0 - sigma^1 (distance to the backward graph, >= 0)
-    SI = H(Z_0|X_0) + H(Z_1|X_1) - H(Z|X)  (stochastic interaction)
+    sigma^0, sigma^1                       (partial entropy productions of each spin:
+                                            distances to the backward families that
+                                            fix one spin's backward kernel)
 
 and then checks that, for the random-site Glauber step (detailed balance with
 respect to E), the bath term is the heat released divided by the temperature,
@@ -28,7 +28,7 @@ import argparse
 import numpy as np
 
 import thermoinfo
-from thermoinfo.thermo.graphical import glauber_kernel, ising_energy, two_spin_glauber_table
+from thermoinfo.systems.glauber import glauber_kernel, ising_energy, two_spin_glauber
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,7 +40,11 @@ def main(argv: list[str] | None = None) -> None:
     h = tuple(args.h)
 
     print(f"parallel Glauber step, beta = {args.beta}, h = {h}, p(up, up) = 0.7 initially (nats)")
-    print(two_spin_glauber_table(beta=args.beta, couplings=args.couplings, h=h))
+    cols = ("J", "sigma_tot", "sigma_sys", "sigma_bath", "sigma^0", "sigma^1")
+    print(" ".join(f"{c:>10s}" for c in cols))
+    for J in args.couplings:
+        ep = two_spin_glauber(args.beta, J, h)
+        print(" ".join(f"{v:10.6f}" for v in (J, ep.total, ep.system, ep.bath, *ep.partial)))
 
     print("\nrandom-site Glauber step: sigma_bath against the heat beta (<E(x)> - <E(z)>)")
     p_x = np.array([0.1, 0.1, 0.1, 0.7])

@@ -41,12 +41,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from thermoinfo.thermo.graphical import two_spin_glauber_table
+    from thermoinfo.systems.glauber import two_spin_glauber
 
     beta, h = 1.0, (0.2, -0.1)
     print(f"Two coupled spins, one parallel Glauber step at beta = {beta}, fields h = {h}, "
           "from p(up, up) = 0.7 (nats):")
-    print(two_spin_glauber_table(beta=beta, h=h))
+    cols = ("J", "sigma_tot", "sigma_sys", "sigma_bath", "sigma^0", "sigma^1")
+    print(" ".join(f"{c:>10s}" for c in cols))
+    for J in (0.0, 0.5, 1.0, 2.0):
+        ep = two_spin_glauber(beta, J, h)
+        row = (J, ep.total, ep.system, ep.bath, *ep.partial)
+        print(" ".join(f"{v:10.6f}" for v in row))
     return 0
 
 

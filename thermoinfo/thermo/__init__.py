@@ -3,8 +3,7 @@
 * :mod:`~thermoinfo.thermo.entropy_production`: one step x -> z against its
   arrow-reversed backward family (sigma_tot = sigma_sys + sigma_bath).
 * :mod:`~thermoinfo.thermo.graphical`: forward Bayesian networks over
-  subsystems, partial entropy productions, the stochastic interaction, two
-  Glauber spins.
+  subsystems, partial entropy productions, the stochastic interaction.
 * :mod:`~thermoinfo.thermo.markov`: Markov chains along a protocol and at
   stationarity (Schnakenberg).
 * :mod:`~thermoinfo.thermo.fluctuation`: trajectory-level entropy production
@@ -31,7 +30,6 @@ __all__ = [
     "fluctuation",
     "fluctuation_theorem_exact",
     "fluctuation_theorem_mc",
-    "glauber_kernel",
     "graphical",
     "markov",
     "network_entropy_production",
@@ -41,8 +39,6 @@ __all__ = [
     "stationary_entropy_production",
     "stochastic_interaction",
     "trajectory_entropy_production",
-    "two_spin_glauber",
-    "two_spin_glauber_table",
 ]
 
 __getattr__, __dir__ = lazy_module(
@@ -51,11 +47,8 @@ __getattr__, __dir__ = lazy_module(
     attributes={
         "FixedKernelFamily": "graphical",
         "NetworkEntropyProduction": "graphical",
-        "glauber_kernel": "graphical",
         "network_entropy_production": "graphical",
         "stochastic_interaction": "graphical",
-        "two_spin_glauber": "graphical",
-        "two_spin_glauber_table": "graphical",
         "MarkovEntropyProduction": "markov",
         "detailed_balance": "markov",
         "evolve": "markov",

@@ -80,10 +80,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 from thermoinfo._config import check_memory
-from thermoinfo._validation import as_conditional, as_distribution, check_positive
+from thermoinfo._validation import as_conditional, as_distribution
 from thermoinfo.geometry.divergences import _entropy_kernel, _kl_kernel
 from thermoinfo.geometry.families import BayesNet, Family
 from thermoinfo.geometry.projection import m_projection
@@ -92,13 +91,8 @@ from thermoinfo.thermo.entropy_production import _bath_kernel
 __all__ = [
     "FixedKernelFamily",
     "NetworkEntropyProduction",
-    "glauber_kernel",
-    "ising_energy",
-    "little_energy",
     "network_entropy_production",
     "stochastic_interaction",
-    "two_spin_glauber",
-    "two_spin_glauber_table",
 ]
 
 
@@ -277,8 +271,11 @@ class NetworkEntropyProduction:
 
         Examples
         --------
+        >>> import numpy as np
         >>> import thermoinfo.thermo.graphical as g
-        >>> ep = g.two_spin_glauber(beta=1.0, J=0.5)
+        >>> flip = np.array([[0.9, 0.1], [0.2, 0.8]])
+        >>> p_x = np.array([[0.4, 0.1], [0.2, 0.3]])
+        >>> ep = g.network_entropy_production(p_x, [flip, flip], [("x1",), ("x0",)])
         >>> bool(abs(ep.partial_production([0]) - ep.partial[0]) < 1e-12)
         True
         >>> bool(abs(ep.partial_production([0, 1]) - ep.total) < 1e-12)
@@ -492,150 +489,3 @@ def network_entropy_production(p_x: Any, kernels: Sequence[Any], parents: Sequen
     si = stochastic_interaction(joint)
     return NetworkEntropyProduction(total, system, bath, tuple(bath_terms), partial, marginal_partial,
                                     interaction, si, joint, q_star, pa, bpa, tuple(Bs))
-
-
-# --------------------------------------------------------------------------- two Glauber spins
-
-_SPINS = np.array([-1, 1], dtype=np.int8)
-
-
-def ising_energy(s: Any, J: float, h: Sequence[float] = (0.0, 0.0)) -> np.ndarray:
-    """E(s) = -J s_0 s_1 - h_0 s_0 - h_1 s_1 for spins ``s[..., 2]`` in {-1, +1}."""
-    s = np.asarray(s, dtype=np.float64)
-    if s.shape[-1] != 2:
-        raise ValueError(f"s must hold two spins on its last axis (got shape {s.shape})")
-    return -J * s[..., 0] * s[..., 1] - h[0] * s[..., 0] - h[1] * s[..., 1]
-
-
-def _heat_bath(beta: float, field: np.ndarray) -> np.ndarray:
-    """P(s = +-1 | local field) = exp(beta s f) / 2 cosh(beta f), indexed [..., s]."""
-    f = np.asarray(field, dtype=np.float64)[..., None]
-    return expit(2.0 * beta * f * _SPINS)
-
-
-def _check_glauber(beta: Any, J: Any, h: Any) -> tuple[float, float, tuple[float, float]]:
-    beta = check_positive(beta, "beta")
-    if isinstance(J, bool) or not isinstance(J, numbers.Real) or not np.isfinite(J):
-        raise ValueError(f"J must be a finite real coupling (got {J!r})")
-    hv = np.asarray(h, dtype=np.float64)
-    if hv.shape != (2,) or not np.all(np.isfinite(hv)):
-        raise ValueError(f"h must hold two finite fields (h_0, h_1) (got {h!r})")
-    return beta, float(J), (float(hv[0]), float(hv[1]))
-
-
-def glauber_kernel(beta: float, J: float, h: Sequence[float] = (0.0, 0.0), *,
-                   update: str = "parallel") -> np.ndarray:
-    """One Glauber (heat-bath) step of two coupled spins as a 4 x 4 kernel.
-
-    State index k = 2 a + b for spins (s_0, s_1) = (-1 + 2a, -1 + 2b); the
-    kernel is ``T[x, z] = T(z|x)``.
-
-    * ``update="parallel"``: both spins at once, each from its heat-bath
-      conditional given the other's old value,
-      T(z|x) = prod_i exp(beta z_i f_i(x)) / 2 cosh(beta f_i(x)), f_0 = J x_1 + h_0,
-      f_1 = J x_0 + h_1. Detailed balance holds for Little's energy
-      E_L(x) = -h.x - (1/beta) sum_i log 2 cosh(beta f_i(x)).
-    * ``update="random"``: one spin, chosen with probability 1/2, from its
-      heat-bath conditional; detailed balance holds for the Ising energy
-      :func:`ising_energy`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from thermoinfo.thermo.graphical import glauber_kernel
-    >>> T = glauber_kernel(1.0, 0.5, update="random")
-    >>> bool(np.allclose(T.sum(axis=1), 1.0))
-    True
-    """
-    beta, J, h = _check_glauber(beta, J, h)
-    x = np.array([[a, b] for a in _SPINS for b in _SPINS], dtype=np.float64)  # (4, 2)
-    if update == "parallel":
-        p0 = _heat_bath(beta, J * x[:, 1] + h[0])  # (4, 2): P(z_0 | x)
-        p1 = _heat_bath(beta, J * x[:, 0] + h[1])
-        return (p0[:, :, None] * p1[:, None, :]).reshape(4, 4)
-    if update == "random":
-        T = np.zeros((4, 4))
-        for k in range(4):
-            a, b = divmod(k, 2)
-            c0 = _heat_bath(beta, J * x[k, 1] + h[0])
-            c1 = _heat_bath(beta, J * x[k, 0] + h[1])
-            for s in range(2):
-                T[k, 2 * s + b] += 0.5 * c0[s]
-                T[k, 2 * a + s] += 0.5 * c1[s]
-        return T
-    raise ValueError(f"update must be 'parallel' or 'random' (got {update!r})")
-
-
-def little_energy(beta: float, J: float, h: Sequence[float] = (0.0, 0.0)) -> np.ndarray:
-    """Little's energy E_L of the four states (index 2 a + b) of the parallel update."""
-    beta, J, h = _check_glauber(beta, J, h)
-    x = np.array([[a, b] for a in _SPINS for b in _SPINS], dtype=np.float64)
-    f0, f1 = J * x[:, 1] + h[0], J * x[:, 0] + h[1]
-    lc = np.logaddexp(beta * f0, -beta * f0) + np.logaddexp(beta * f1, -beta * f1)
-    return -(h[0] * x[:, 0] + h[1] * x[:, 1]) - lc / beta
-
-
-def two_spin_glauber(beta: float, J: float, h: Sequence[float] = (0.0, 0.0),
-                     p_x: Any = None) -> NetworkEntropyProduction:
-    """Entropy production of one parallel Glauber step of two coupled spins.
-
-    The forward network is z_0 <- x_1 and z_1 <- x_0 (a heat-bath spin forgets
-    its own old value), T_0(z_0|x_1) = exp(beta z_0 (J x_1 + h_0)) / 2 cosh(.),
-    and likewise for spin 1; the backward network returns x_0 <- z_1 and
-    x_1 <- z_0 with the same kernels.
-
-    Parameters
-    ----------
-    beta : float
-        Inverse temperature, > 0.
-    J : float
-        Coupling.
-    h : (float, float)
-        Fields on spins 0 and 1.
-    p_x : array_like, shape (2, 2), optional
-        Initial distribution ``p_x[a, b]`` of (s_0, s_1) = (-1 + 2a, -1 + 2b).
-        Default: both spins up with probability 0.7, the other states 0.1.
-
-    Returns
-    -------
-    NetworkEntropyProduction
-
-    Examples
-    --------
-    >>> from thermoinfo.thermo.graphical import two_spin_glauber
-    >>> ep = two_spin_glauber(beta=1.0, J=1.0, h=(0.2, -0.1))
-    >>> round(ep.total, 6) == round(ep.system + ep.bath, 6)
-    True
-    """
-    beta, J, h = _check_glauber(beta, J, h)
-    if p_x is None:
-        p_x = np.array([[0.1, 0.1], [0.1, 0.7]])
-    spins = _SPINS.astype(np.float64)
-    T0 = _heat_bath(beta, J * spins + h[0])  # [x_1, z_0]
-    T1 = _heat_bath(beta, J * spins + h[1])  # [x_0, z_1]
-    return network_entropy_production(p_x, [T0, T1], [("x1",), ("x0",)])
-
-
-def two_spin_glauber_table(beta: float = 1.0, couplings: Sequence[float] = (0.0, 0.5, 1.0, 2.0),
-                           h: Sequence[float] = (0.2, -0.1), p_x: Any = None) -> str:
-    """The entropy productions of :func:`two_spin_glauber` over couplings J, as a text table.
-
-    Columns: J, sigma_tot, sigma_sys, sigma_bath, the partial productions
-    sigma^0 and sigma^1 (distances to the backward families that fix one
-    spin's kernel), their excess sigma^0 + sigma^1 - sigma_tot =
-    I(X_0; X_1 | Z), and the stochastic interaction SI (all in nats).
-
-    Examples
-    --------
-    >>> from thermoinfo.thermo.graphical import two_spin_glauber_table
-    >>> print(two_spin_glauber_table(couplings=(0.0,)).splitlines()[0].split())
-    ['J', 'sigma_tot', 'sigma_sys', 'sigma_bath', 'sigma^0', 'sigma^1', 'excess', 'SI']
-    """
-    cols = ("J", "sigma_tot", "sigma_sys", "sigma_bath", "sigma^0", "sigma^1", "excess", "SI")
-    lines = [" ".join(f"{c:>10s}" for c in cols)]
-    for J in couplings:
-        ep = two_spin_glauber(beta, J, h, p_x)
-        row = (J, ep.total, ep.system, ep.bath, ep.partial[0], ep.partial[1], ep.additivity_excess,
-               ep.stochastic_interaction)
-        lines.append(" ".join(f"{v:10.6f}" for v in row))
-    return "\n".join(lines)
