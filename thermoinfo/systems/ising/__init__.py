@@ -1,0 +1,28 @@
+"""The Ising model: Monte Carlo sampling and exact references.
+
+``sample(L, T, n_samples, ...)`` returns labelled +-1 configurations;
+``exact(L, T)`` the exact per-spin ln Z, energy and specific heat (Kaufman's
+finite-lattice solution in 2D, the transfer matrix in 1D).
+"""
+
+from thermoinfo.systems.ising.references import (
+    CRITICAL_TEMPERATURE,
+    ExactThermodynamics,
+    configuration_energy,
+    enumerate_exact,
+    exact,
+    kaufman,
+    onsager,
+    transfer_matrix,
+)
+
+__all__ = [
+    "CRITICAL_TEMPERATURE",
+    "ExactThermodynamics",
+    "configuration_energy",
+    "enumerate_exact",
+    "exact",
+    "kaufman",
+    "onsager",
+    "transfer_matrix",
+]
