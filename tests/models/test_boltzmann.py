@@ -45,21 +45,44 @@ def test_exact_thermodynamics_are_derivatives_of_log_z(units):
         return BoltzmannMachine.from_params(w, b, units=units, temperature=temp)
 
     th = machine(t).thermodynamics()
+    assert th.log_partition.item() == pytest.approx(brute_log_z(w, b, units, t), abs=1e-12)
     lz = {d: machine(t + d * h).log_partition() for d in (-2, -1, 1, 2)}
     dlogz = (-lz[2] + 8 * lz[1] - 8 * lz[-1] + lz[-2]) / (12 * h)
-    assert th.mean_energy == pytest.approx(t**2 * dlogz, abs=1e-8)
+    assert th.energy.item() == pytest.approx(t**2 * dlogz, abs=1e-8)
     # S = d(T log Z)/dT, C = dU/dT
     tlz = {d: (t + d * h) * lz[d] for d in lz}
-    assert th.entropy == pytest.approx((-tlz[2] + 8 * tlz[1] - 8 * tlz[-1] + tlz[-2]) / (12 * h), abs=1e-8)
-    u = {d: machine(t + d * h).thermodynamics().mean_energy for d in (-2, -1, 1, 2)}
-    assert th.heat_capacity == pytest.approx((-u[2] + 8 * u[1] - 8 * u[-1] + u[-2]) / (12 * h), abs=1e-7)
-    assert th.free_energy == pytest.approx(-t * th.log_z)
-    assert th.free_energy == pytest.approx(th.mean_energy - t * th.entropy)
+    assert th.entropy.item() == pytest.approx((-tlz[2] + 8 * tlz[1] - 8 * tlz[-1] + tlz[-2]) / (12 * h),
+                                              abs=1e-8)
+    u = {d: machine(t + d * h).thermodynamics().energy.item() for d in (-2, -1, 1, 2)}
+    assert th.heat_capacity.item() == pytest.approx((-u[2] + 8 * u[1] - 8 * u[-1] + u[-2]) / (12 * h),
+                                                    abs=1e-7)
+    assert th.free_energy.item() == pytest.approx(-t * brute_log_z(w, b, units, t), abs=1e-11)
     # moments against the enumerated distribution
     s = all_states(7, values=VALUES[units]).astype(float)
     p = machine(t).probabilities()
-    np.testing.assert_allclose(th.means, p @ s, atol=1e-12)
-    np.testing.assert_allclose(th.correlations, (s * p[:, None]).T @ s, atol=1e-12)
+    np.testing.assert_allclose(th.means.values, p @ s, atol=1e-12)
+    np.testing.assert_allclose(th.correlations.values, (s * p[:, None]).T @ s, atol=1e-12)
+
+
+def test_thermodynamics_is_a_labelled_dataset_over_temperature():
+    rng = np.random.default_rng(11)
+    w, b = random_params(rng, 5)
+    bm = BoltzmannMachine.from_params(w, b, units="spin", temperature=0.8)
+    temps = [0.5, 0.8, 2.0]
+    ds = bm.thermodynamics(temps)
+    assert ds.energy.dims == ("temperature",) and ds.correlations.dims == ("temperature", "unit_i", "unit_j")
+    np.testing.assert_array_equal(ds.temperature.values, temps)
+    for name in ("log_partition", "free_energy", "energy", "entropy", "heat_capacity", "means",
+                 "correlations", "temperature"):
+        assert {"long_name", "units"} <= set(ds[name].attrs)
+    assert ds.entropy.attrs["units"] == "nat"
+    for t in temps:  # each temperature as its own machine, and log Z by a direct sum
+        one = BoltzmannMachine.from_params(w, b, units="spin", temperature=t).thermodynamics()
+        assert ds.log_partition.sel(temperature=t).item() == pytest.approx(brute_log_z(w, b, "spin", t),
+                                                                           abs=1e-12)
+        np.testing.assert_allclose(ds.sel(temperature=t).means.values, one.means.values, atol=1e-13)
+        assert ds.heat_capacity.sel(temperature=t).item() == pytest.approx(one.heat_capacity.item(), abs=1e-12)
+    assert bm.thermodynamics().temperature.item() == 0.8 and bm.thermodynamics().energy.dims == ()
 
 
 def test_visible_probabilities_and_log_likelihood_agree():
@@ -113,9 +136,9 @@ def test_fit_matches_the_moments_of_data_from_a_known_machine(units, rate):
     assert fit.converged_
     th = fit.thermodynamics()
     xf = x.astype(float)
-    np.testing.assert_allclose(th.means, xf.mean(axis=0), atol=1e-8)
+    np.testing.assert_allclose(th.means.values, xf.mean(axis=0), atol=1e-8)
     off = ~np.eye(n, dtype=bool)
-    np.testing.assert_allclose(th.correlations[off], (xf.T @ xf / len(x))[off], atol=1e-8)
+    np.testing.assert_allclose(th.correlations.values[off], (xf.T @ xf / len(x))[off], atol=1e-8)
     # moment matching is the maximum of the likelihood: no parameters do better
     assert fit.log_likelihood(x) >= true.log_likelihood(x)
     assert np.max(np.abs(fit.weights_ - w)) < 0.4
@@ -126,8 +149,9 @@ def test_fit_with_hidden_units_raises_the_likelihood_and_stops_at_a_stationary_p
     x = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]] * 20, dtype=np.int8)
     x = x[rng.permutation(len(x))]
     seen = []
-    bm = BoltzmannMachine(4, 2, learning_rate=1.0, n_epochs=400, rng=0)
-    bm.fit(x, callback=lambda epoch, model: seen.append(model.log_likelihood(x)))
+    bm = BoltzmannMachine(4, 2, learning_rate=1.0, n_epochs=400, rng=0,
+                          callbacks=[lambda state: seen.append(state.model.log_likelihood(x))])
+    bm.fit(x)
     assert seen[-1] > seen[0] + 0.5
     assert seen[-1] > 4 * np.log(0.5)  # better than independent fair coins
     d1, _ = bm.data_moments(x)
@@ -194,3 +218,31 @@ def test_bad_input_raises_errors_naming_the_argument():
         BoltzmannMachine.from_params(np.zeros((21, 21))).log_partition()
     with pytest.raises(ValueError, match="no parameters"):
         BoltzmannMachine(3).sample(2)
+
+
+def test_callbacks_see_each_epoch_and_stop_training_when_one_returns_true():
+    x = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]] * 5, dtype=np.int8)
+    epochs, gaps = [], []
+
+    def watch(state):
+        epochs.append(state.epoch)
+        gaps.append(state.moment_gap)
+        assert state.model is bm
+
+    bm = BoltzmannMachine(3, learning_rate=0.5, n_epochs=50, callbacks=[watch, lambda s: s.epoch == 4])
+    bm.fit(x)
+    assert epochs == [1, 2, 3, 4] and bm.n_iter_ == 4
+    # the first gap is the moment gap of the zero-parameter machine: uniform units, <u_i> = 1/2
+    xf = x.astype(float)
+    off = ~np.eye(3, dtype=bool)
+    first = max(np.max(np.abs(xf.mean(axis=0) - 0.5)), np.max(np.abs((xf.T @ xf / len(x) - 0.25)[off])))
+    assert gaps[0] == pytest.approx(first, abs=1e-12)
+    assert BoltzmannMachine(3, n_epochs=7, callbacks=[lambda s: None]).fit(x).n_iter_ == 7
+    with pytest.raises(TypeError, match="callback"):
+        BoltzmannMachine(3).fit(x, callback=watch)
+    with pytest.raises(TypeError) as info:
+        BoltzmannMachine(3, callbacks=watch).fit(x)
+    assert str(info.value).startswith("callbacks ")
+    with pytest.raises(TypeError) as info:
+        BoltzmannMachine(3, callbacks=[watch, 3]).fit(x)
+    assert str(info.value).startswith("callbacks[1] ")

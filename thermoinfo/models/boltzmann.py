@@ -23,58 +23,137 @@ hidden units from p(h | v); the model ("free") averages come from exact
 enumeration or from persistent Gibbs chains (heat-bath single-site updates,
 :mod:`thermoinfo.sampling.single_site`). At the maximum of the likelihood of a
 fully visible machine the model's moments equal the data's (moment matching).
+
+Training calls each of ``callbacks`` with a :class:`FitState` (``.epoch``,
+``.model``, ``.moment_gap``) after every update; a callback that returns True
+stops training. :meth:`BoltzmannMachine.thermodynamics` returns an
+``xarray.Dataset`` with CF attributes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.special import logsumexp, softmax
 
+from thermoinfo._attrs import variable_attrs
 from thermoinfo._enumerate import iter_states, states
 from thermoinfo._errors import NonFiniteParameterError
 from thermoinfo._validation import as_rng, check_positive, check_positive_int, random_units, resolve_rng
 from thermoinfo.sampling.single_site import as_couplings, as_states, relax, unit_values
 from thermoinfo.sampling.single_site import energy as _energy
 
-__all__ = ["BoltzmannMachine", "Thermodynamics"]
+__all__ = ["BoltzmannMachine", "FitState", "exact_log_partition", "exact_thermodynamics"]
 
 #: Largest number of units for exact enumeration.
 MAX_EXACT_UNITS = 20
 
 
 @dataclass(frozen=True)
-class Thermodynamics:
-    """Exact equilibrium quantities at temperature T (nats, k_B = 1).
+class FitState:
+    """What each callback of :meth:`BoltzmannMachine.fit` receives after an update.
 
     Attributes
     ----------
-    log_z : float
-        log Z.
-    free_energy : float
-        F = -T log Z.
-    mean_energy : float
-        U = <E>.
-    entropy : float
-        S = log Z + U/T.
-    heat_capacity : float
-        C = Var(E)/T^2.
-    means : ndarray (N,)
-        <u_i>.
-    correlations : ndarray (N, N)
-        <u_i u_j> (diagonal <u_i^2>).
+    epoch : int
+        Updates made in this call of ``fit`` (1-based).
+    model : BoltzmannMachine
+        The machine being trained (its parameters are current).
+    moment_gap : float
+        max |data - model| over the moments of this update.
     """
 
-    log_z: float
-    free_energy: float
-    mean_energy: float
-    entropy: float
-    heat_capacity: float
-    means: np.ndarray
-    correlations: np.ndarray
+    epoch: int
+    model: Any
+    moment_gap: float
+
+
+def _check_callbacks(callbacks: Any) -> tuple[Callable[[FitState], Any], ...]:
+    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+        raise TypeError(
+            "callbacks must be a sequence of callables, each called with a FitState "
+            f"(got {type(callbacks).__name__}); wrap a single callable as [callback]"
+        )
+    for i, cb in enumerate(callbacks):
+        if not callable(cb):
+            raise TypeError(f"callbacks[{i}] must be callable (got {type(cb).__name__})")
+    return tuple(callbacks)
+
+
+def _temperatures(temperature: Any) -> np.ndarray:
+    """Checked temperatures: a finite positive scalar or 1-D array."""
+    if isinstance(temperature, (str, bytes)) or temperature is None:
+        raise TypeError(f"temperature must be a positive number or a 1-D array of them "
+                        f"(got {type(temperature).__name__})")
+    try:
+        t = np.asarray(temperature, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"temperature must be a positive number or a 1-D array of them "
+                        f"(got {type(temperature).__name__})") from exc
+    if t.ndim > 1 or t.size == 0:
+        raise ValueError(f"temperature must be a scalar or a non-empty 1-D array (got shape {t.shape})")
+    if not np.all(np.isfinite(t)) or np.any(t <= 0):
+        raise ValueError(f"temperature must be finite and > 0 (got {temperature!r})")
+    return t
+
+
+def _chunks(n: int, units: str):
+    return iter_states(n, values=unit_values(units), bytes_per_state=24 * n)
+
+
+def exact_log_partition(weights: np.ndarray, bias: np.ndarray, units: str, temperatures: np.ndarray
+                        ) -> np.ndarray:
+    """log Z(T) = log sum_u exp(-E(u)/T) at each temperature, by enumeration in chunks
+    (pure kernel on checked arrays)."""
+    log_z = np.full(temperatures.size, -np.inf)
+    for c in _chunks(weights.shape[0], units):
+        e = _energy(c, weights, bias)
+        log_z = np.logaddexp(log_z, logsumexp(-e[None, :] / temperatures[:, None], axis=1))
+    return log_z
+
+
+def exact_thermodynamics(weights: np.ndarray, bias: np.ndarray, units: str, temperatures: np.ndarray
+                         ) -> dict[str, np.ndarray]:
+    """Exact log Z, U, Var(E), <u_i>, <u_i u_j> at each temperature, by enumeration.
+
+    Pure kernel on checked arrays: ``weights`` (N, N) symmetric with zero
+    diagonal, ``bias`` (N,), ``temperatures`` a 1-D array of T > 0. Returns a dict
+    of arrays with leading axis over ``temperatures``: ``log_partition``,
+    ``energy`` (U = <E>), ``energy_variance`` (Var(E), accumulated about the mean,
+    so without cancellation), ``means`` (T, N) and ``correlations`` (T, N, N).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = exact_thermodynamics(np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2), "binary",
+    ...                            np.array([1.0]))
+    >>> round(float(out["log_partition"][0]), 6)      # log(3 + e)
+    1.743668
+    """
+    n = weights.shape[0]
+    n_t = temperatures.size
+    log_z = exact_log_partition(weights, bias, units, temperatures)
+    m1 = np.zeros((n_t, n))
+    m2 = np.zeros((n_t, n, n))
+    u = np.zeros(n_t)
+    for c in _chunks(n, units):
+        e = _energy(c, weights, bias)
+        p = np.exp(-e[None, :] / temperatures[:, None] - log_z[:, None])
+        cf = c.astype(np.float64)
+        m1 += p @ cf
+        for k in range(n_t):
+            m2[k] += (cf * p[k][:, None]).T @ cf
+        u += p @ e
+    var = np.zeros(n_t)
+    for c in _chunks(n, units):  # second pass: variance about the mean (no cancellation)
+        e = _energy(c, weights, bias)
+        p = np.exp(-e[None, :] / temperatures[:, None] - log_z[:, None])
+        var += np.sum(p * (e[None, :] - u[:, None]) ** 2, axis=1)
+    return {"log_partition": log_z, "energy": u, "energy_variance": var, "means": m1,
+            "correlations": m2}
 
 
 class BoltzmannMachine:
@@ -103,6 +182,9 @@ class BoltzmannMachine:
         "exact" fitting stops when every |data - model| moment gap is below tol.
     rng, random_state : seed or Generator
         Randomness (initial weights are zero; sampling uses rng).
+    callbacks : sequence of callables
+        Called with a :class:`FitState` (``.epoch``, ``.model``, ``.moment_gap``)
+        after every update of :meth:`fit`; returning True stops training.
 
     Attributes
     ----------
@@ -122,7 +204,7 @@ class BoltzmannMachine:
     def __init__(self, n_visible: int, n_hidden: int = 0, units: str = "binary", temperature: float = 1.0,
                  learning_rate: float = 0.5, n_epochs: int = 2000, method: str = "exact",
                  n_chains: int = 200, n_sweeps: int = 10, tol: float = 1e-9, rng: Any = None,
-                 random_state: Any = None):
+                 random_state: Any = None, callbacks: Sequence[Callable[[FitState], Any]] = ()):
         self.n_visible = n_visible
         self.n_hidden = n_hidden
         self.units = units
@@ -135,6 +217,7 @@ class BoltzmannMachine:
         self.tol = tol
         self.rng = rng
         self.random_state = random_state
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------------ setup
     def _check_params(self) -> None:
@@ -150,6 +233,7 @@ class BoltzmannMachine:
         if self.method not in ("exact", "gibbs"):
             raise ValueError(f"method must be 'exact' or 'gibbs' (got {self.method!r})")
         resolve_rng(self.rng, self.random_state)
+        _check_callbacks(self.callbacks)
 
     @property
     def n_units(self) -> int:
@@ -201,52 +285,95 @@ class BoltzmannMachine:
                 f"{self.n_units}); use method='gibbs' or sample()"
             )
 
-    def _chunks(self):
-        return iter_states(self.n_units, values=unit_values(self.units), bytes_per_state=24 * self.n_units)
+    def _thermo_arrays(self, temperatures: np.ndarray, moments: bool = True) -> dict[str, np.ndarray]:
+        self._exact_size()
+        with np.errstate(over="ignore", invalid="ignore"):
+            if moments:
+                out = exact_thermodynamics(self.weights_, self.bias_, self.units, temperatures)
+            else:
+                out = {"log_partition": exact_log_partition(self.weights_, self.bias_, self.units,
+                                                            temperatures)}
+        if not all(np.all(np.isfinite(v)) for v in out.values()):
+            raise ValueError(
+                f"temperature {temperatures.min():.3g} is too low for couplings of size "
+                f"{np.max(np.abs(self.weights_), initial=0.0):.3g}: E/T overflows float64, so log Z "
+                "is not finite; raise the temperature or scale the weights down"
+            )
+        return out
 
     def log_partition(self) -> float:
         """log Z = log sum_u exp(-E(u)/T), by enumeration."""
         self._check_fitted()
-        self._exact_size()
-        t = float(self.temperature)
-        parts = [logsumexp(-_energy(c, self.weights_, self.bias_) / t) for c in self._chunks()]
-        return float(logsumexp(parts))
+        t = np.array([float(self.temperature)])
+        return float(self._thermo_arrays(t, moments=False)["log_partition"][0])
 
-    def thermodynamics(self) -> Thermodynamics:
-        """Exact log Z, F, U, S, C, <u_i>, <u_i u_j> by enumeration (N <= 20)."""
+    def thermodynamics(self, temperature: Any = None) -> Any:
+        """Exact thermodynamics by enumeration (N <= 20), as an ``xarray.Dataset``.
+
+        Parameters
+        ----------
+        temperature : float or 1-D array_like, optional
+            Temperatures T > 0 (default: the machine's own). A scalar gives a
+            scalar ``temperature`` coordinate, an array a ``temperature`` dimension.
+
+        Returns
+        -------
+        xarray.Dataset
+            ``log_partition`` (log Z), ``free_energy`` (F = -T log Z), ``energy``
+            (U = <E>), ``entropy`` (S = log Z + U/T, nats), ``heat_capacity``
+            (C = Var(E)/T^2), ``means`` (<u_i>, dim ``unit_i``) and
+            ``correlations`` (<u_i u_j>, dims ``unit_i``, ``unit_j``), each with CF
+            ``long_name`` and ``units``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> bm = BoltzmannMachine.from_params(np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2))
+        >>> th = bm.thermodynamics()
+        >>> round(float(th.log_partition), 6), th.entropy.attrs["units"]
+        (1.743668, 'nat')
+        >>> bm.thermodynamics([0.5, 1.0, 2.0]).heat_capacity.dims
+        ('temperature',)
+        """
+        import xarray as xr
+
         self._check_fitted()
-        self._exact_size()
-        t = float(self.temperature)
-        log_z = self.log_partition()
+        t = _temperatures(self.temperature if temperature is None else temperature)
+        scalar = t.ndim == 0
+        ts = np.atleast_1d(t)
+        out = self._thermo_arrays(ts)
+        log_z, u, var = out["log_partition"], out["energy"], out["energy_variance"]
+        data = {
+            "log_partition": (log_z, (), variable_attrs("log partition function log Z", "1")),
+            "free_energy": (-ts * log_z, (), variable_attrs("free energy F = -T log Z", "1")),
+            "energy": (u, (), variable_attrs("internal energy U = <E>", "1")),
+            "entropy": (log_z + u / ts, (), variable_attrs("entropy S = log Z + U/T", "nat")),
+            "heat_capacity": (var / ts**2, (), variable_attrs("heat capacity C = Var(E)/T^2", "1")),
+            "means": (out["means"], ("unit_i",), variable_attrs("mean unit value <u_i>", "1")),
+            "correlations": (out["correlations"], ("unit_i", "unit_j"),
+                             variable_attrs("second moment <u_i u_j>", "1")),
+        }
+        lead = () if scalar else ("temperature",)
         n = self.n_units
-        m1 = np.zeros(n)
-        m2 = np.zeros((n, n))
-        e1 = 0.0
-        e2 = 0.0
-        for c in self._chunks():
-            e = _energy(c, self.weights_, self.bias_)
-            p = np.exp(-e / t - log_z)
-            cf = c.astype(np.float64)
-            m1 += p @ cf
-            m2 += (cf * p[:, None]).T @ cf
-            e1 += float(p @ e)
-        for c in self._chunks():  # second pass: variance about the mean (no cancellation)
-            e = _energy(c, self.weights_, self.bias_)
-            p = np.exp(-e / t - log_z)
-            e2 += float(p @ (e - e1) ** 2)
-        return Thermodynamics(log_z=log_z, free_energy=-t * log_z, mean_energy=e1,
-                              entropy=log_z + e1 / t, heat_capacity=e2 / t**2, means=m1,
-                              correlations=m2)
+        ds = xr.Dataset(
+            {k: (lead + dims, v[0] if scalar else v, attrs) for k, (v, dims, attrs) in data.items()},
+            coords={"temperature": (lead, ts[0] if scalar else ts,
+                                    variable_attrs("temperature T (k_B = 1)", "1")),
+                    "unit_i": ("unit_i", np.arange(n)), "unit_j": ("unit_j", np.arange(n))},
+        )
+        ds.attrs.update({"title": "Boltzmann machine thermodynamics by exact enumeration",
+                         "unit_set": self.units, "n_visible": int(self.n_visible),
+                         "n_hidden": int(self.n_hidden)})
+        return ds
 
     def probabilities(self) -> np.ndarray:
         """p(u) of all 2^N states, in the order of ``thermoinfo._enumerate.states``
         (unit 0 the most significant bit)."""
         self._check_fitted()
-        self._exact_size()
         t = float(self.temperature)
         log_z = self.log_partition()
         return np.concatenate([np.exp(-_energy(c, self.weights_, self.bias_) / t - log_z)
-                               for c in self._chunks()])
+                               for c in _chunks(self.n_units, self.units)])
 
     def visible_probabilities(self) -> np.ndarray:
         """p(v) of all 2^n_visible visible states (hidden units summed out)."""
@@ -321,8 +448,8 @@ class BoltzmannMachine:
         """Free averages (<u_i>_model, <u_i u_j>_model): exact, or from fresh Gibbs chains."""
         self._check_fitted()
         if self.method == "exact":
-            th = self.thermodynamics()
-            return th.means, th.correlations
+            out = self._thermo_arrays(np.array([float(self.temperature)]))
+            return out["means"][0], out["correlations"][0]
         s = self.sample(int(self.n_chains), rng=rng)
         sf = s.astype(np.float64)
         return sf.mean(axis=0), sf.T @ sf / sf.shape[0]
@@ -350,14 +477,21 @@ class BoltzmannMachine:
                      n_sweeps=n_sweeps, rng=rng).states
 
     # ------------------------------------------------------------ learning
-    def fit(self, X: Any, *, callback: Callable[[int, BoltzmannMachine], Any] | None = None
-            ) -> BoltzmannMachine:
+    def fit(self, X: Any, y: Any = None) -> BoltzmannMachine:
         """Learn weights and biases from visible data ``X`` (n_samples, n_visible).
 
         Full-batch updates Δw = η(<uu>_data - <uu>_model), Δb = η(<u>_data - <u>_model)
-        from zero parameters; ``callback(epoch, self)`` after each update.
+        from zero parameters; after each update every callback of ``callbacks``
+        receives a :class:`FitState`, and training stops when one returns True.
+        ``y`` is ignored (scikit-learn convention).
+
+        Raises
+        ------
+        NonFiniteParameterError
+            An update made a parameter non-finite (the last finite ones are kept).
         """
         self._check_params()
+        callbacks = _check_callbacks(self.callbacks)
         v = self._check_data(X)
         if self.method == "exact":
             self._exact_size()
@@ -375,6 +509,7 @@ class BoltzmannMachine:
         chains = None
         if self.method == "gibbs":
             chains = random_units(rng, (int(self.n_chains), n), self.units)
+        temperature = np.array([float(self.temperature)])
         d1 = d2 = None
         epoch = 0
         for epoch in range(1, int(self.n_epochs) + 1):
@@ -382,8 +517,8 @@ class BoltzmannMachine:
             with np.errstate(all="ignore"):  # overflow shows up as non-finite parameters below
                 data1, data2 = self._data_moments(v, rng)
                 if self.method == "exact":
-                    th = self.thermodynamics()
-                    model1, model2 = th.means, th.correlations
+                    out = exact_thermodynamics(self.weights_, self.bias_, self.units, temperature)
+                    model1, model2 = out["means"][0], out["correlations"][0]
                 else:
                     chains = relax(chains, self.weights_, self.bias_, units=self.units,
                                    temperature=float(self.temperature), n_sweeps=int(self.n_sweeps),
@@ -406,8 +541,12 @@ class BoltzmannMachine:
                     f"parameters became non-finite at epoch {epoch}; the last finite parameters are "
                     "kept in weights_ and bias_. Lower learning_rate"
                 )
-            if callback is not None:
-                callback(epoch, self)
+            state = FitState(epoch, self, float(gap))
+            stop = False
+            for cb in callbacks:
+                stop = bool(cb(state)) or stop
+            if stop:
+                break
         self.n_iter_ = epoch
         self.moment_gap_ = float(max(np.max(np.abs(d1)), np.max(np.abs(d2)))) if d1 is not None else np.nan
         return self
