@@ -7,7 +7,7 @@ import pytest
 from scipy.special import xlogy
 
 from thermoinfo.freeenergy import discrete as H
-from thermoinfo.freeenergy import tabular
+from thermoinfo.freeenergy import rate_distortion, tabular
 from thermoinfo.geometry.divergences import conditional_entropy, mutual_information
 
 CASES = [  # (n_symbols, p, lam)
@@ -75,7 +75,7 @@ def test_binary_uniform_equals_two_symbols():
 def test_blahut_arimoto_agrees_with_closed_form(M, p, lam):
     p_x = _source(M, p)
     exact = H.hamming_free_energy(lam, n_symbols=M, p=p)
-    ba = tabular.rate_distortion(p_x, H.hamming_distortion(M), lam)
+    ba = rate_distortion(p_x, H.hamming_distortion(M), lam)
     assert ba.F == pytest.approx(exact.F, abs=1e-8)
     assert ba.R == pytest.approx(exact.R, abs=1e-8)
     assert ba.D == pytest.approx(exact.D, abs=1e-8)

@@ -6,7 +6,7 @@ import pytest
 import xarray as xr
 
 from thermoinfo.freeenergy import firstlaw, solve, sweep
-from thermoinfo.freeenergy.tabular import derivatives
+from thermoinfo.freeenergy.firstlaw import derivatives
 
 H_STEP = 5e-3
 

@@ -14,7 +14,8 @@ from scipy.special import softmax, xlogy
 import thermoinfo
 from thermoinfo import ConvergenceWarning
 from thermoinfo.freeenergy import rate_distortion, solve, sweep
-from thermoinfo.freeenergy.tabular import derivatives, n_clusters
+from thermoinfo.freeenergy.firstlaw import derivatives
+from thermoinfo.freeenergy.surface import n_clusters
 from thermoinfo.testing import strategies as ts
 
 

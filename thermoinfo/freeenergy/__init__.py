@@ -8,6 +8,10 @@ Thermodynamics of Machine Learning", arXiv:1807.04162.
 
 from thermoinfo._lazy import lazy_module
 
+# bound eagerly: the submodule of the same name would otherwise replace the
+# function as an attribute of this package once it is imported
+from thermoinfo.freeenergy.rate_distortion import rate_distortion
+
 __all__ = [
     "discrete",
     "firstlaw",
@@ -16,6 +20,7 @@ __all__ = [
     "quasistatic",
     "rate_distortion",
     "solve",
+    "surface",
     "sweep",
     "tabular",
     "weights",
@@ -23,6 +28,7 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_module(
     __name__,
-    submodules=("discrete", "firstlaw", "functionals", "gaussian", "quasistatic", "tabular", "weights"),
-    attributes={"rate_distortion": "tabular", "solve": "tabular", "sweep": "tabular"},
+    submodules=("discrete", "firstlaw", "functionals", "gaussian", "quasistatic", "surface", "tabular",
+                "weights"),
+    attributes={"solve": "tabular", "sweep": "surface"},
 )

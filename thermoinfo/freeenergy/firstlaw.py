@@ -27,18 +27,44 @@ On a tabular problem with optimal decoder R = I(X;Z) = H(X) - D, so
 dR = -dD identically and the first law reduces to (lam - 1) dD + gamma dC = 0:
 (D, C) move along one curve, F - H(X) is homogeneous of degree one in
 (lam - 1, gamma), the Hessian of F has rank one, and the partial
-(dR/dD)_C is not defined (:func:`partials` reports the rank).
+(dR/dD)_C is not defined (:func:`partials` reports the rank). With a fixed
+noisy decoder (``solve(..., decoder=d)``) D = E[-log d(x|z)] > H(X|Z), R + D >
+H(X), the Jacobian d(D, C)/d(lam, gamma) has rank two and the partials return
+lam and gamma.
+
+Exact derivatives of a tabular equilibrium (:func:`derivatives`) come from
+implicit differentiation of the stationarity conditions in the joint
+m(x, z) = p(x) e(z|x). At the optimal q and c (and d, if free), J is
+
+    G(m) = H(X) + H(Z) - H(X,Z) + lam D(m) + gamma (H(Y,Z) - H(Z)),
+    D(m) = H(X,Z) - H(Z)  (free decoder)   or   sum m(x, z) rho(x, z)  (fixed, rho = -log d),
+
+minimized under sum_z m(x, z) = p(x). With B a basis of the tangent space of
+these constraints, H_G the Hessian of G and g_theta = dgrad G/dtheta
+(g_lam = dD/dm: -log d(x|z) or rho(x, z); g_gamma = dC/dm = -sum_y p(y|x) log c(y|z)),
+
+    dm/dtheta = -B (B^T H_G B)^+ B^T g_theta,
+    dD = g_lam . dm,  dC = g_gamma . dm,  dR = log(m(x, z)/q(z)) . dm,
+    d2F/dtheta dtheta' = g_theta . dm/dtheta'.
+
+dR is computed from the gradient of R, not from the first law, so the
+first-law residual and the partials test the derivatives.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from thermoinfo.freeenergy._core import DEAD_MASS, Problem
+
 __all__ = [
     "PARAMETERS",
+    "Derivatives",
     "concavity",
+    "derivatives",
     "envelope",
     "finite_difference",
     "gradients",
@@ -312,3 +338,125 @@ def partials(ds: Any, method: str = "auto") -> Any:
     out["jacobian_rank"] = (template.dims, rank.astype(np.int64),
                             {"long_name": "rank of d(conjugates)/d(multipliers)"})
     return xr.Dataset(out, coords=template.coords)
+
+
+# --------------------------------------------------------------------------- exact derivatives
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    """Exact first derivatives of R, D, C and the Hessian of F at an equilibrium.
+
+    Attributes
+    ----------
+    dR, dD, dC : ndarray (2,)
+        Derivatives with respect to (lam, gamma).
+    hessian : ndarray (2, 2)
+        Second derivatives of F in (lam, gamma); by the envelope theorem
+        (dF/dlam = D, dF/dgamma = C) its rows are dD and dC.
+    """
+
+    dR: np.ndarray
+    dD: np.ndarray
+    dC: np.ndarray
+    hessian: np.ndarray
+
+
+def derivatives(p_xy: Any, solution: Any) -> Derivatives:
+    """Exact (lam, gamma)-derivatives of R, D, C by implicit differentiation.
+
+    See the module docstring for the equations: the stationarity conditions of
+    G(m) in the joint m(x, z) = p(x) e(z|x) are differentiated in
+    theta = (lam, gamma), dm/dtheta = -B (B^T H_G B)^+ B^T g_theta, and R, D, C
+    are differentiated along dm. The pseudo-inverse runs in coordinates scaled
+    by sqrt(m), so that it only drops the exact flat directions (duplicated
+    latent states of a symmetric fixed point). The Hessian of F is negative
+    semidefinite at a minimum (F is concave).
+
+    Parameters
+    ----------
+    p_xy : array_like (n_x, n_y)
+        The joint table the solution was computed for.
+    solution : FreeEnergySolution
+        An equilibrium from :func:`thermoinfo.freeenergy.solve` (free or fixed
+        decoder).
+
+    Returns
+    -------
+    Derivatives
+
+    Raises
+    ------
+    ValueError
+        ``p_xy`` not a 2-D distribution; ``solution`` computed for another table.
+    TypeError
+        ``solution`` not a FreeEnergySolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thermoinfo.freeenergy import solve
+    >>> p = np.array([[0.3, 0.1], [0.05, 0.25], [0.2, 0.1]])
+    >>> d = np.array([[0.6, 0.1, 0.3], [0.1, 0.6, 0.3]])
+    >>> der = derivatives(p, solve(p, 1.5, 3.0, decoder=d, rng=0))
+    >>> bool(np.linalg.matrix_rank(der.hessian) == 2)
+    True
+    """
+    from thermoinfo.freeenergy.tabular import FreeEnergySolution
+
+    if not isinstance(solution, FreeEnergySolution):
+        raise TypeError(f"solution must be a FreeEnergySolution from solve (got {type(solution).__name__})")
+    prob = Problem(p_xy, solution.decoder if solution.fixed_decoder else None)
+    if solution.encoder.shape[0] != prob.n_x:
+        raise ValueError(f"solution does not belong to p_xy: its encoder has {solution.encoder.shape[0]} "
+                         f"rows, p_xy has n_x = {prob.n_x}")
+    return _derivatives(prob, solution)
+
+
+def _derivatives(prob: Problem, solution: Any) -> Derivatives:
+    """:func:`derivatives` on a checked problem."""
+    from scipy.linalg import null_space
+
+    lam, gamma = solution.lam, solution.gamma
+    live = solution.prior > DEAD_MASS
+    e = solution.encoder[np.ix_(prob.sx, live)]
+    m = prob.px[:, None] * e
+    q = m.sum(axis=0)
+    n = prob.pxy.T @ e
+    idx = np.argwhere(m > 0)
+    xi, zi = idx[:, 0], idx[:, 1]
+    mi = m[xi, zi]
+    same_z = (zi[:, None] == zi[None, :]).astype(float)
+    # Hessians of H(Z), H(X,Z), H(Y,Z) in m restricted to the non-zero entries
+    h_z = -same_z / q[zi][:, None]
+    h_xz = -np.diag(1.0 / mi)
+    pyx = prob.pyx
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_n = np.where(n > 0, 1.0 / n, 0.0)  # (n_y, n_z)
+    h_yz = -same_z * np.einsum("iy,jy,yi->ij", pyx[xi], pyx[xi], inv_n[:, zi])
+    log_d_opt = np.log(mi) - np.log(q[zi])
+    if prob.fixed:
+        hess = (1.0 - gamma) * h_z - h_xz + gamma * h_yz
+        g_lam = prob.rho[:, live][xi, zi]
+    else:
+        hess = (1.0 - lam - gamma) * h_z + (lam - 1.0) * h_xz + gamma * h_yz
+        g_lam = -log_d_opt
+    with np.errstate(divide="ignore"):
+        log_c = np.where(n > 0, np.log(np.where(n > 0, n, 1.0)) - np.log(q)[None, :], 0.0)
+    g_gamma = -np.einsum("iy,yi->i", pyx[xi], log_c[:, zi])
+    g = np.stack([g_lam, g_gamma], axis=1)
+    scale = np.sqrt(mi)
+    a = (xi[None, :] == np.arange(prob.px.size)[:, None]) * scale[None, :]
+    basis = null_space(a)
+    if basis.shape[1] == 0:
+        zero = np.zeros(2)
+        return Derivatives(dR=zero, dD=zero, dC=zero, hessian=np.zeros((2, 2)))
+    hs = scale[:, None] * hess * scale[None, :]
+    gs = scale[:, None] * g
+    reduced = basis.T @ hs @ basis
+    du = -basis @ (np.linalg.pinv(reduced, rcond=1e-10, hermitian=True) @ (basis.T @ gs))
+    dm = scale[:, None] * du
+    conj = g.T @ dm                      # rows: dD, dC over (lam, gamma)
+    dR = log_d_opt @ dm
+    hessian = 0.5 * (conj + conj.T)
+    return Derivatives(dR=dR, dD=conj[0].copy(), dC=conj[1].copy(), hessian=hessian)

@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp, xlogy
 
-from thermoinfo._validation import as_distribution, check_nonnegative
+from thermoinfo._validation import as_conditional, as_distribution, check_nonnegative
+from thermoinfo.freeenergy._core import _FREE, objective
+from thermoinfo.freeenergy.tabular import FreeEnergySolution
 
 __all__ = ["GibbsWeights", "TemperedSolution", "gibbs_weights", "tempered", "tempered_surface"]
 
@@ -139,9 +141,6 @@ class TemperedSolution:
 def _candidate_functionals(p_xy: np.ndarray, family: Any) -> np.ndarray:
     """(n_theta, 3) array of (R, D, C) of each candidate encoder at its optimal
     prior, decoder and classifier."""
-    from thermoinfo._validation import as_conditional
-    from thermoinfo.freeenergy.tabular import FreeEnergySolution, _objective
-
     px = p_xy.sum(axis=1)
     sx = px > 0
     sy = p_xy.sum(axis=0) > 0
@@ -157,7 +156,7 @@ def _candidate_functionals(p_xy: np.ndarray, family: Any) -> np.ndarray:
             raise ValueError(f"family[{k}] must have one row per x ({px.size}); got shape {enc.shape}")
         with np.errstate(divide="ignore"):
             log_e = np.log(enc[sx])
-        _, R, D, C = _objective(log_e, px[sx], pxy, 0.0, 0.0)
+        _, R, D, C = objective(np.ascontiguousarray(log_e), px[sx], pxy, _FREE, False, 0.0, 0.0)
         out[k] = (R, D, C)
     return out
 
