@@ -208,11 +208,11 @@ def test_dense_memory_retrieves_where_the_hopfield_network_fails():
     np.testing.assert_array_equal(binary.recall((noisy + 1) // 2, rng=1), (probes + 1) // 2)
 
 
-@given(seed=st.integers(0, 2**32 - 1), beta=st.floats(0.05, 5.0), d=st.integers(2, 12),
+@given(seed=st.integers(0, 2**32 - 1), temperature=st.floats(0.2, 20.0), d=st.integers(2, 12),
        p=st.integers(1, 10))
-def test_modern_hopfield_update_never_raises_the_energy(seed, beta, d, p):
+def test_modern_hopfield_update_never_raises_the_energy(seed, temperature, d, p):
     rng = np.random.default_rng(seed)
-    net = ModernHopfield(beta=beta).fit(rng.normal(size=(p, d)))
+    net = ModernHopfield(temperature=temperature).fit(rng.normal(size=(p, d)))
     q = rng.normal(size=(5, d)) * 2
     e0 = net.energy(q)
     e1 = net.energy(net.update(q))
@@ -220,11 +220,29 @@ def test_modern_hopfield_update_never_raises_the_energy(seed, beta, d, p):
     assert np.all(e0 >= -1e-9)
 
 
+@pytest.mark.parametrize("temperature", [0.3, 1.0, 4.0])
+def test_modern_hopfield_energy_gradient_is_state_minus_update(temperature):
+    # E = -T lse(X^T xi / T) + xi.xi/2 + const, so grad E = xi - X softmax(X^T xi / T) = xi - update(xi)
+    rng = np.random.default_rng(12)
+    net = ModernHopfield(temperature=temperature).fit(rng.normal(size=(4, 3)))
+    q = rng.normal(size=3)
+    h = 1e-5
+    grad = [(net.energy(q + h * e) - net.energy(q - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(grad, q - net.update(q), atol=1e-8)
+
+
+def test_modern_hopfield_temperature_interpolates_between_nearest_pattern_and_mean():
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+    q = np.array([0.9, 0.2])  # overlaps 0.9, 0.2, -1.1: pattern 0 is the nearest
+    np.testing.assert_allclose(ModernHopfield(temperature=0.01).fit(x).update(q), x[0], atol=1e-12)
+    np.testing.assert_allclose(ModernHopfield(temperature=1e6).fit(x).update(q), x.mean(axis=0), atol=1e-5)
+
+
 def test_modern_hopfield_retrieves_far_beyond_classical_capacity():
     rng = np.random.default_rng(11)
     n, p = 100, 100  # load 1.0
     xi = spins(rng, p, n).astype(float)
-    net = ModernHopfield(beta=1.0).fit(xi)
+    net = ModernHopfield(temperature=1.0).fit(xi)
     noisy = np.stack([flip(rng, x, 0.2) for x in xi[:10]])
     out = net.recall(noisy)
     np.testing.assert_allclose(out, xi[:10], atol=1e-8)
@@ -257,8 +275,10 @@ def test_bad_input_raises_errors_naming_the_argument():
         Hopfield(2).recall([1, 1])
     with pytest.raises(ValueError, match="degree"):
         DenseAssociativeMemory(4, degree=1).fit([[1, -1, 1, -1]])
-    with pytest.raises(ValueError, match="beta"):
-        ModernHopfield(beta=0.0).fit([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="temperature"):
+        ModernHopfield(temperature=0.0).fit([[1.0, 2.0]])
+    with pytest.raises(TypeError):
+        ModernHopfield(beta=1.0)
     with pytest.raises(ValueError, match="patterns"):
         ModernHopfield().fit([[1.0, np.nan]])
     with pytest.raises(ValueError, match="states"):

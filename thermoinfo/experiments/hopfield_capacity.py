@@ -129,7 +129,7 @@ def _model_point(model: str, n_units: int, alpha: float, n_probes: int, degree: 
         final = net.recall(probes, rng=rng)
         m = np.einsum("ni,ni->n", final.astype(np.float64), probes.astype(np.float64)) / n_units
     else:
-        net = ModernHopfield(beta=beta).fit(xi.astype(np.float64))
+        net = ModernHopfield(temperature=1.0 / beta).fit(xi.astype(np.float64))
         final = net.recall(probes.astype(np.float64))
         m = np.einsum("ni,ni->n", np.sign(final), probes.astype(np.float64)) / n_units
     return float(m.mean())

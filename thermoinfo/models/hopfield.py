@@ -26,12 +26,14 @@ Dense associative memory (Krotov & Hopfield 2016, arXiv:1606.01164), spins:
     s_i <- sign( sum_mu [F(xi^mu . s|_{s_i=+1}) - F(xi^mu . s|_{s_i=-1})] ),
 
 whose capacity grows like N^(n-1). Modern continuous Hopfield network (Ramsauer et
-al. 2020, arXiv:2008.02217), states xi ∈ R^d and patterns X = (x_1..x_P):
+al. 2020, arXiv:2008.02217), states xi ∈ R^d and patterns X = (x_1..x_P), at
+temperature T (the paper's beta = 1/T):
 
-    xi <- X softmax(beta X^T xi),
-    E(xi) = -lse(beta, X^T xi) + 1/2 xi.xi + (1/beta) log P + 1/2 M^2,  M = max_mu |x_mu|,
+    xi <- X softmax(X^T xi / T),
+    E(xi) = -T log sum_mu exp(x_mu . xi / T) + 1/2 xi.xi + T log P + 1/2 M^2,  M = max_mu |x_mu|,
 
-which never raises E and retrieves exponentially many patterns in d.
+which never raises E and retrieves exponentially many patterns in d. Every
+temperature parameter of this module is spelled ``temperature`` (k_B = 1).
 """
 
 from __future__ import annotations
@@ -402,8 +404,8 @@ class ModernHopfield:
 
     Parameters
     ----------
-    beta : float
-        Inverse temperature of the softmax.
+    temperature : float
+        T > 0 of the softmax, softmax(X^T xi / T) (the paper's beta = 1/T).
 
     Attributes
     ----------
@@ -413,17 +415,17 @@ class ModernHopfield:
     --------
     >>> import numpy as np
     >>> x = np.array([[1.0, -1.0, 1.0, 1.0], [-1.0, -1.0, 1.0, -1.0]])
-    >>> net = ModernHopfield(beta=4.0).fit(x)
+    >>> net = ModernHopfield(temperature=0.25).fit(x)
     >>> np.round(net.recall([0.9, -0.5, 0.7, 0.8]), 3).tolist()
     [1.0, -1.0, 1.0, 1.0]
     """
 
-    def __init__(self, beta: float = 1.0):
-        self.beta = beta
+    def __init__(self, temperature: float = 1.0):
+        self.temperature = temperature
 
     def fit(self, patterns: Any) -> ModernHopfield:
         """Store real ``patterns`` (n_patterns, n_features)."""
-        check_positive(self.beta, "beta")
+        check_positive(self.temperature, "temperature")
         x = np.asarray(patterns, dtype=np.float64)
         if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
             raise ValueError(f"patterns must have shape (n_patterns, n_features) (got {x.shape})")
@@ -447,18 +449,19 @@ class ModernHopfield:
         return q, was_1d
 
     def update(self, states: Any) -> np.ndarray:
-        """One update xi <- X softmax(beta X^T xi) of each state."""
+        """One update xi <- X softmax(X^T xi / T) of each state."""
         q, was_1d = self._states(states)
-        new = softmax(self.beta * q @ self.patterns_.T, axis=1) @ self.patterns_
+        new = softmax(q @ self.patterns_.T / self.temperature, axis=1) @ self.patterns_
         return new[0] if was_1d else new
 
     def energy(self, states: Any) -> np.ndarray | float:
-        """E = -lse(beta, X^T xi) + 1/2 xi.xi + log(P)/beta + 1/2 M^2 (>= 0 up to rounding)."""
+        """E = -T log sum_mu exp(x_mu . xi / T) + 1/2 xi.xi + T log P + 1/2 M^2 (>= 0 up to rounding)."""
         q, was_1d = self._states(states)
         x = self.patterns_
+        t = float(self.temperature)
         big_m = float(np.max(np.sum(x * x, axis=1)))
-        e = (-logsumexp(self.beta * q @ x.T, axis=1) / self.beta + 0.5 * np.sum(q * q, axis=1)
-             + np.log(x.shape[0]) / self.beta + 0.5 * big_m)
+        e = (-t * logsumexp(q @ x.T / t, axis=1) + 0.5 * np.sum(q * q, axis=1)
+             + t * np.log(x.shape[0]) + 0.5 * big_m)
         return float(e[0]) if was_1d else e
 
     def recall(self, states: Any, *, max_steps: int = 100, tol: float = 1e-10) -> np.ndarray:
