@@ -31,6 +31,7 @@ __all__ = [
     "as_distribution",
     "as_rng",
     "as_unit_states",
+    "check_callbacks",
     "check_nonnegative",
     "check_positive",
     "check_positive_int",
@@ -228,6 +229,20 @@ def random_units(rng: np.random.Generator, shape: Any, units: str) -> np.ndarray
     """Independent uniform draws from a unit set (``"spin"`` or ``"binary"``) as int8."""
     lo, hi = UNIT_VALUES[units]
     return np.where(rng.random(shape) < 0.5, np.int8(lo), np.int8(hi)).astype(np.int8)
+
+
+def check_callbacks(callbacks: Any, name: str = "callbacks") -> tuple[Any, ...]:
+    """Return ``callbacks`` as a tuple, raising ``TypeError`` unless it is a sequence
+    of callables (a single callable is refused: wrap it as ``[callback]``)."""
+    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+        raise TypeError(
+            f"{name} must be a sequence of callables, each called with the loop's state "
+            f"(got {type(callbacks).__name__}); wrap a single callable as [callback]"
+        )
+    for i, cb in enumerate(callbacks):
+        if not callable(cb):
+            raise TypeError(f"{name}[{i}] must be callable (got {type(cb).__name__})")
+    return tuple(callbacks)
 
 
 def unit_values(units: Any, name: str = "units") -> tuple[int, int]:

@@ -139,7 +139,30 @@ def test_annealing_is_reproducible_and_calls_back():
     w = j + j.T
     seen = []
     a = simulated_annealing(w, schedule=Schedule.linear(2.0, 0.1, 10), rng=3,
-                            callback=lambda k, t, s: seen.append((k, t)))
+                            callbacks=[lambda st: seen.append((st.step, st.temperature, st.mean_energy))])
     b = simulated_annealing(w, schedule=Schedule.linear(2.0, 0.1, 10), rng=3)
     np.testing.assert_array_equal(a.states, b.states)
-    assert [k for k, _ in seen] == list(range(10)) and seen[0][1] == 2.0
+    assert [k for k, _, _ in seen] == list(range(10)) and seen[0][1] == 2.0
+    np.testing.assert_array_equal([e for _, _, e in seen], b.mean_energy)
+
+
+def test_a_callback_returning_true_ends_the_cooling_and_the_quench_still_runs():
+    rng = np.random.default_rng(8)
+    j = np.triu(rng.normal(size=(8, 8)), 1)
+    w = j + j.T
+    steps = []
+
+    def stop_at_three(state):
+        steps.append(state.step)
+        return state.step == 3
+
+    out = simulated_annealing(w, schedule=Schedule.geometric(2.0, 0.05, 40), rng=1, n_restarts=5,
+                              callbacks=[stop_at_three])
+    assert steps == [0, 1, 2, 3] and out.mean_energy.shape == (4,)
+    # the quench leaves every restart at a T = 0 fixed point: no single flip lowers E
+    for s in out.states.astype(float):
+        gaps = 2 * s * (w @ s)  # E(s with s_i flipped) - E(s) for spins
+        assert np.all(gaps >= -1e-12)
+    with pytest.raises(TypeError) as info:
+        simulated_annealing(w, callbacks=stop_at_three)
+    assert str(info.value).startswith("callbacks ")

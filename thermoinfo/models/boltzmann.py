@@ -42,7 +42,14 @@ from scipy.special import logsumexp, softmax
 from thermoinfo._attrs import variable_attrs
 from thermoinfo._enumerate import iter_states, states
 from thermoinfo._errors import NonFiniteParameterError
-from thermoinfo._validation import as_rng, check_positive, check_positive_int, random_units, resolve_rng
+from thermoinfo._validation import (
+    as_rng,
+    check_callbacks,
+    check_positive,
+    check_positive_int,
+    random_units,
+    resolve_rng,
+)
 from thermoinfo.sampling.single_site import as_couplings, as_states, relax, unit_values
 from thermoinfo.sampling.single_site import energy as _energy
 
@@ -69,18 +76,6 @@ class FitState:
     epoch: int
     model: Any
     moment_gap: float
-
-
-def _check_callbacks(callbacks: Any) -> tuple[Callable[[FitState], Any], ...]:
-    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
-        raise TypeError(
-            "callbacks must be a sequence of callables, each called with a FitState "
-            f"(got {type(callbacks).__name__}); wrap a single callable as [callback]"
-        )
-    for i, cb in enumerate(callbacks):
-        if not callable(cb):
-            raise TypeError(f"callbacks[{i}] must be callable (got {type(cb).__name__})")
-    return tuple(callbacks)
 
 
 def _temperatures(temperature: Any) -> np.ndarray:
@@ -233,7 +228,7 @@ class BoltzmannMachine:
         if self.method not in ("exact", "gibbs"):
             raise ValueError(f"method must be 'exact' or 'gibbs' (got {self.method!r})")
         resolve_rng(self.rng, self.random_state)
-        _check_callbacks(self.callbacks)
+        check_callbacks(self.callbacks)
 
     @property
     def n_units(self) -> int:
@@ -491,7 +486,7 @@ class BoltzmannMachine:
             An update made a parameter non-finite (the last finite ones are kept).
         """
         self._check_params()
-        callbacks = _check_callbacks(self.callbacks)
+        callbacks = check_callbacks(self.callbacks)
         v = self._check_data(X)
         if self.method == "exact":
             self._exact_size()

@@ -13,11 +13,15 @@ by a T = 0 quench to a local minimum (Kirkpatrick, Gelatt & Vecchi 1983, Science
 A quadratic unconstrained binary optimisation (QUBO) problem min_x x.Q.x + c.x,
 x ∈ {0, 1}^N, is the binary energy with W = -(Q + Q^T) off the diagonal and
 b = -(diag Q + c) (:func:`from_qubo`).
+
+After each temperature step every callable of ``callbacks`` receives an
+:class:`AnnealingState` (``.step``, ``.temperature``, ``.states``, ``.mean_energy``);
+one that returns True ends the cooling early (the T = 0 quench still runs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +29,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from thermoinfo._enumerate import iter_states
-from thermoinfo._validation import as_rng, check_positive, check_positive_int, random_units
+from thermoinfo._validation import as_rng, check_callbacks, check_positive, check_positive_int, random_units
 from thermoinfo.sampling.single_site import (
     _asynchronous_sweep,
     as_couplings,
@@ -36,7 +40,8 @@ from thermoinfo.sampling.single_site import (
     unit_values,
 )
 
-__all__ = ["AnnealingResult", "Schedule", "brute_force_minimum", "from_qubo", "simulated_annealing"]
+__all__ = ["AnnealingResult", "AnnealingState", "Schedule", "brute_force_minimum", "from_qubo",
+           "simulated_annealing"]
 
 _KINDS = ("geometric", "linear", "logarithmic")
 
@@ -126,6 +131,28 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class AnnealingState:
+    """What each callback of :func:`simulated_annealing` receives after a temperature step.
+
+    Attributes
+    ----------
+    step : int
+        Index of the temperature step just finished (0-based).
+    temperature : float
+        Its temperature T_step.
+    states : ndarray of int8 (n_restarts, N)
+        The current states of every restart (a copy).
+    mean_energy : float
+        Their mean energy.
+    """
+
+    step: int
+    temperature: float
+    states: np.ndarray
+    mean_energy: float
+
+
+@dataclass(frozen=True)
 class AnnealingResult:
     """Outcome of :func:`simulated_annealing`.
 
@@ -137,7 +164,8 @@ class AnnealingResult:
         Final (quenched) state of every restart.
     energies : ndarray (n_restarts,)
     mean_energy : ndarray (n_steps,)
-        Mean energy over restarts after each temperature step.
+        Mean energy over restarts after each temperature step (only the steps run,
+        when a callback ended the cooling early).
     """
 
     best_state: np.ndarray
@@ -149,7 +177,7 @@ class AnnealingResult:
 
 def simulated_annealing(weights: Any, bias: Any = None, schedule: Schedule | None = None, *,
                         units: str = "spin", n_restarts: int = 16, init: Any = None,
-                        rng: Any = None, callback: Callable[[int, float, np.ndarray], Any] | None = None
+                        rng: Any = None, callbacks: Sequence[Callable[[AnnealingState], Any]] = ()
                         ) -> AnnealingResult:
     """Minimise E(s) = -1/2 s.W.s - b.s by simulated annealing.
 
@@ -166,8 +194,9 @@ def simulated_annealing(weights: Any, bias: Any = None, schedule: Schedule | Non
     init : array_like (n_restarts, N), optional
         Initial states (default uniformly random).
     rng : seed or Generator
-    callback : callable, optional
-        ``callback(step, temperature, states)`` after each temperature step.
+    callbacks : sequence of callables
+        Each is called with an :class:`AnnealingState` after every temperature
+        step; one that returns True ends the cooling (the quench still runs).
 
     Examples
     --------
@@ -181,6 +210,7 @@ def simulated_annealing(weights: Any, bias: Any = None, schedule: Schedule | Non
     n = w.shape[0]
     lo, hi = unit_values(units)
     n_restarts = check_positive_int(n_restarts, "n_restarts")
+    callbacks = check_callbacks(callbacks)
     schedule = Schedule.geometric(10.0, 0.05, 200) if schedule is None else schedule
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be a Schedule (got {type(schedule).__name__})")
@@ -199,8 +229,14 @@ def simulated_annealing(weights: Any, bias: Any = None, schedule: Schedule | Non
             order = rng.permuted(np.tile(base, (n_restarts, 1)), axis=1)
             _asynchronous_sweep(s, fields, w, order, rng.random(order.shape), float(t), lo, hi, 0.0)
         trace[step] = float(np.mean(energy(s, w, b)))
-        if callback is not None:
-            callback(step, float(t), s)
+        if callbacks:
+            state = AnnealingState(step, float(t), s.copy(), float(trace[step]))
+            stop = False
+            for cb in callbacks:
+                stop = bool(cb(state)) or stop
+            if stop:
+                trace = trace[: step + 1]
+                break
     final = relax(s, w, b, units=units, rng=rng).states
     e = energy(final, w, b)
     best = int(np.argmin(e))
