@@ -173,7 +173,7 @@ def test_additivity_holds_for_independent_subsystems_and_fails_for_coupled_ones(
     assert sum(ep.marginal_partial) + 1e-3 < ep.total < sum(ep.partial) - 1e-3
 
 
-def test_defect_is_the_stochastic_interaction_at_stationarity():
+def test_defect_is_the_stochastic_interaction_at_stationarity_for_local_backward_kernels():
     from thermoinfo.thermo.markov import stationary_distribution
 
     rng = np.random.default_rng(5)
