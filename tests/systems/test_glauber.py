@@ -100,17 +100,6 @@ def test_two_spin_glauber_network():
     assert free.stochastic_interaction == pytest.approx(0.0, abs=1e-14)
 
 
-def test_cli_demo_prints_the_table(capsys):
-    from thermoinfo.cli import main
-
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    header = next(i for i, line in enumerate(out) if line.split()[:2] == ["J", "sigma_tot"])
-    row = [float(v) for v in out[header + 2].split()]
-    ep = two_spin_glauber(1.0, row[0], (0.2, -0.1))
-    assert row[1:4] == pytest.approx([ep.total, ep.system, ep.bath], abs=1e-6)
-
-
 @pytest.mark.parametrize(
     "call, name",
     [
