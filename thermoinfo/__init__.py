@@ -19,6 +19,7 @@ from thermoinfo._errors import (
     DistributionError,
     MemoryBudgetError,
     NonFiniteParameterError,
+    UnreliableEstimateWarning,
 )
 from thermoinfo.geometry import (
     conditional_entropy,
@@ -56,6 +57,7 @@ __all__ = [
     "DistributionError",
     "MemoryBudgetError",
     "NonFiniteParameterError",
+    "UnreliableEstimateWarning",
     "__version__",
     "conditional_entropy",
     "conditional_mutual_information",

@@ -10,6 +10,7 @@ __all__ = [
     "DistributionError",
     "MemoryBudgetError",
     "NonFiniteParameterError",
+    "UnreliableEstimateWarning",
 ]
 
 
@@ -32,3 +33,9 @@ class NonFiniteParameterError(ValueError):
 
 class ConvergenceWarning(UserWarning):
     """An iterative solver stopped before its tolerance was reached."""
+
+
+class UnreliableEstimateWarning(UserWarning):
+    """A sampling estimate whose own diagnostics say its error bar cannot be
+    trusted: a small effective sample size, or forward and reverse annealed
+    importance sampling estimates that do not bracket the value."""

@@ -21,36 +21,37 @@ def _random_params(nv, nh, seed, scale=0.7):
     return r.normal(0, scale, (nv, nh)), r.normal(0, 0.5, nv), r.normal(0, 0.5, nh)
 
 
-def _brute(W, b, c, units, beta=1.0):
-    """All (v, h): energies and Boltzmann weights."""
+def _brute(W, b, c, units, temperature=1.0):
+    """All (v, h): energies and log Z at the temperature."""
     vals = (0, 1) if units == "binary" else (-1, 1)
     V = states(W.shape[0], values=vals).astype(float)
     H = states(W.shape[1], values=vals).astype(float)
     E = -(V @ W @ H.T) - (V @ b)[:, None] - (H @ c)[None, :]
-    return V, H, E, logsumexp(-beta * E)
+    return V, H, E, logsumexp(-E / temperature)
 
 
 @settings(max_examples=25)
 @given(nv=st.integers(1, 5), nh=st.integers(1, 5), seed=st.integers(0, 2**16),
-       units=st.sampled_from(UNITS), beta=st.floats(0.1, 3.0))
-def test_log_partition_and_free_energy_match_brute_force(nv, nh, seed, units, beta):
+       units=st.sampled_from(UNITS), temperature=st.floats(0.3, 10.0))
+def test_log_partition_and_free_energy_match_brute_force(nv, nh, seed, units, temperature):
     W, b, c = _random_params(nv, nh, seed)
-    V, _, E, log_z = _brute(W, b, c, units, beta)
-    assert log_partition_exact(W, b, c, units, beta) == pytest.approx(log_z, abs=1e-10)
-    f = free_energy(V, W, b, c, units, beta)
-    np.testing.assert_allclose(-f, logsumexp(-beta * E, axis=1), atol=1e-10)
+    V, _, E, log_z = _brute(W, b, c, units, temperature)
+    assert log_partition_exact(W, b, c, units, temperature) == pytest.approx(log_z, abs=1e-10)
+    f = free_energy(V, W, b, c, units, temperature)
+    # F_T(v) = -T log sum_h exp(-E(v, h) / T)
+    np.testing.assert_allclose(-f / temperature, logsumexp(-E / temperature, axis=1), atol=1e-10)
 
 
 @settings(max_examples=20)
 @given(nv=st.integers(1, 5), nh=st.integers(1, 5), seed=st.integers(0, 2**16),
-       units=st.sampled_from(UNITS), beta=st.floats(0.1, 3.0))
-def test_energy_moments_match_brute_force(nv, nh, seed, units, beta):
+       units=st.sampled_from(UNITS), temperature=st.floats(0.3, 10.0))
+def test_energy_moments_match_brute_force(nv, nh, seed, units, temperature):
     W, b, c = _random_params(nv, nh, seed)
-    _, _, E, log_z = _brute(W, b, c, units, beta)
-    p = np.exp(-beta * E - log_z)
+    _, _, E, log_z = _brute(W, b, c, units, temperature)
+    p = np.exp(-E / temperature - log_z)
     mean = float(np.sum(p * E))
     var = float(np.sum(p * (E - mean) ** 2))
-    lz, u, v = energy_moments_exact(W, b, c, units, beta)
+    lz, u, v = energy_moments_exact(W, b, c, units, temperature)
     assert lz == pytest.approx(log_z, abs=1e-10)
     assert u == pytest.approx(mean, abs=1e-10)
     assert v == pytest.approx(var, abs=1e-9)
@@ -71,21 +72,25 @@ def test_chunked_enumeration_equals_single_chunk(units):
 def test_thermodynamics_identities_and_finite_differences(units):
     W, b, c = _random_params(6, 9, 2)
     rbm = RBM.from_params(W, b, c, units=units)
-    betas = np.array([0.3, 0.7, 1.0, 1.6])
-    ds = rbm.thermodynamics(betas)
-    assert isinstance(ds, xr.Dataset) and ds["beta"].values.tolist() == betas.tolist()
+    temps = np.array([0.6, 1.0, 1.4, 3.0])
+    ds = rbm.thermodynamics(temps)
+    assert isinstance(ds, xr.Dataset) and ds["temperature"].values.tolist() == temps.tolist()
     for name in ("log_partition", "free_energy", "energy", "entropy", "heat_capacity"):
         assert {"long_name", "units"} <= set(ds[name].attrs)
     assert ds["entropy"].attrs["units"] == "nat"
     lz = ds["log_partition"].values
-    np.testing.assert_allclose(ds["free_energy"], -lz / betas, rtol=1e-12)
-    np.testing.assert_allclose(ds["entropy"], betas * (ds["energy"] - ds["free_energy"]), rtol=1e-10)
-    # U = -d log Z / d beta and C = beta^2 d^2 log Z / d beta^2 (finite differences)
+    np.testing.assert_allclose(ds["free_energy"], -temps * lz, rtol=1e-12)
+    np.testing.assert_allclose(ds["entropy"], (ds["energy"] - ds["free_energy"]) / temps, rtol=1e-10)
+    # U = T^2 d log Z / dT and C = dU/dT, by finite differences of the exact log Z(T)
     eps = 1e-4
-    for beta, u, cap in zip(betas, ds["energy"].values, ds["heat_capacity"].values):
-        lp, l0, lm = (rbm.log_partition(beta=beta + s) for s in (eps, 0.0, -eps))
-        assert u == pytest.approx(-(lp - lm) / (2 * eps), rel=1e-6, abs=1e-7)
-        assert cap == pytest.approx(beta**2 * (lp - 2 * l0 + lm) / eps**2, rel=1e-4, abs=1e-5)
+
+    def energy_fd(t):
+        lp, lm = (rbm.log_partition(temperature=t + s) for s in (eps, -eps))
+        return t**2 * (lp - lm) / (2 * eps)
+
+    for t, u, cap in zip(temps, ds["energy"].values, ds["heat_capacity"].values):
+        assert u == pytest.approx(energy_fd(t), rel=1e-6, abs=1e-7)
+        assert cap == pytest.approx((energy_fd(t + 1e-3) - energy_fd(t - 1e-3)) / 2e-3, rel=1e-4, abs=1e-5)
     # the entropy of a finite system is between 0 and log(#states)
     assert np.all(ds["entropy"] > 0) and np.all(ds["entropy"] < 15 * np.log(2))
 
@@ -94,9 +99,9 @@ def test_thermodynamics_identities_and_finite_differences(units):
 def test_thermodynamics_mc_agrees_with_exact(units):
     W, b, c = _random_params(10, 6, 3, scale=0.5)
     rbm = RBM.from_params(W, b, c, units=units)
-    betas = [0.5, 1.0]
-    exact = rbm.thermodynamics(betas)
-    mc = rbm.thermodynamics(betas, method="mc", rng=4, n_runs=300, n_steps=300)
+    temps = [1.0, 2.0]
+    exact = rbm.thermodynamics(temps)
+    mc = rbm.thermodynamics(temps, method="mc", rng=4, n_runs=300, n_steps=300)
     err = np.abs(mc["log_partition"] - exact["log_partition"])
     assert np.all(err <= 3 * mc["log_partition_se"])
     err_u = np.abs(mc["energy"] - exact["energy"])
@@ -202,11 +207,11 @@ def test_reverse_ais_from_gibbs_chains_brackets_exact():
 
 
 @pytest.mark.parametrize("units", UNITS)
-def test_sample_at_inverse_temperature(units):
+def test_sample_at_temperature(units):
     W, b, c = _random_params(3, 2, 13)
-    beta = 0.5
-    hot = RBM.from_params(beta * W, beta * b, beta * c, units=units)
-    v, h = RBM.from_params(W, b, c, units=units).sample(4000, n_steps=30, beta=beta,
+    temperature = 2.0
+    hot = RBM.from_params(W / temperature, b / temperature, c / temperature, units=units)
+    v, h = RBM.from_params(W, b, c, units=units).sample(4000, n_steps=30, temperature=temperature,
                                                          return_hidden=True, rng=1)
     assert h.shape == (4000, 2)
     V = states(3, values=(0, 1) if units == "binary" else (-1, 1))

@@ -49,13 +49,14 @@ def test_spin_model_rejects_binary_zeros(model):
         spin.transform(np.array([[0, 1, 1, 1]]))
 
 
-def test_bad_beta_and_methods(model):
+def test_bad_temperature_and_methods(model):
     v = np.array([[0, 1, 1, 0]])
-    for call in (lambda: model.free_energy(v, beta=0.0), lambda: model.log_partition(beta=-1.0),
-                 lambda: model.sample(3, beta=0.0)):
-        with pytest.raises(ValueError, match="beta"):
+    for call in (lambda: model.free_energy(v, temperature=0.0),
+                 lambda: model.log_partition(temperature=-1.0),
+                 lambda: model.sample(3, temperature=0.0)):
+        with pytest.raises(ValueError, match="^temperature"):
             call()
-    with pytest.raises(ValueError, match="betas"):
+    with pytest.raises(ValueError, match="^temperatures"):
         model.thermodynamics([0.5, 0.0])
     with pytest.raises(ValueError, match="method"):
         model.log_partition("mcmc")

@@ -91,7 +91,9 @@ def test_default_betas_schedule():
 def test_recorded_tempered_path_estimates_log_z_of_scaled_model():
     W, b, c = _random_rbm(8, 4, 5)
     grid = np.linspace(0, 1, 401)
-    res, rec = ais(W, b, c, betas=grid, n_runs=200, record=[100, 200, 400], rng=3)
+    # the uniform base (b_A = c_A = 0): the intermediate models are the model at beta_k
+    res, rec = ais(W, b, c, betas=grid, n_runs=200, record=[100, 200, 400], rng=3,
+                   base_visible_bias=np.zeros(8), base_hidden_bias=np.zeros(4))
     for j, k in enumerate([100, 200, 400]):
         est, se, _, _ = log_mean_exp(rec["log_weights"][j])
         exact = log_partition_exact(grid[k] * W, grid[k] * b, grid[k] * c)

@@ -45,14 +45,14 @@ def test_block_gibbs_joint_matches_enumeration(units, seed):
 
 @pytest.mark.parametrize("units", ["binary", "spin"])
 def test_tempered_gibbs_matches_scaled_model(units):
-    # at inverse temperature beta the chain samples the model with energy beta E
+    # at temperature T the chain samples the model with energy E / T
     W, b, c = _random_rbm(3, 3, 7)
-    beta = 0.4
-    p = _exact_joint(beta * W, beta * b, beta * c, units)
+    temperature = 2.5
+    p = _exact_joint(W / temperature, b / temperature, c / temperature, units)
     rng = np.random.default_rng(5)
     hi = gibbs.UNIT_VALUES[units][1]
     v0 = np.full((5000, 3), hi, dtype=np.int8)
-    v, h = gibbs.gibbs_chain(v0, W, b, c, units, 20, rng, beta=beta)
+    v, h = gibbs.gibbs_chain(v0, W, b, c, units, 20, rng, temperature=temperature)
     counts = state_counts(np.hstack([v, h]), gibbs.UNIT_VALUES[units])
     assert chisquare_pvalue(counts, p) > 1e-3
 
@@ -61,11 +61,12 @@ def test_tempered_gibbs_matches_scaled_model(units):
 def test_mean_units_is_conditional_expectation(units):
     field = np.linspace(-3, 3, 7)
     lo, hi = gibbs.UNIT_VALUES[units]
-    # P(u) proportional to exp(beta u field) over the two values
-    beta = 1.3
+    # P(u) proportional to exp(u field / T) over the two values
+    temperature = 0.7
+    beta = 1 / temperature
     w_lo, w_hi = np.exp(beta * lo * field), np.exp(beta * hi * field)
     expected = (lo * w_lo + hi * w_hi) / (w_lo + w_hi)
-    np.testing.assert_allclose(gibbs.mean_units(field, units, beta), expected, rtol=1e-12)
+    np.testing.assert_allclose(gibbs.mean_units(field, units, temperature), expected, rtol=1e-12)
     if units == "spin":
         np.testing.assert_allclose(gibbs.mean_units(field, units), np.tanh(field), rtol=1e-12)
 
@@ -88,3 +89,26 @@ def test_gibbs_chain_zero_steps_and_units_check():
     assert h.shape == (4, 2)
     with pytest.raises(ValueError, match="units"):
         gibbs.check_units("ternary")
+
+
+@pytest.mark.parametrize("spin", [False, True])
+def test_draw_units_kernel_frequencies_and_replay(spin):
+    # the one draw used by Gibbs, AIS and CD: P(on) = sigmoid(scale * field), doubled for spins
+    field = np.repeat(np.array([-1.5, 0.0, 0.4, 2.0]), 50_000)
+    u = np.random.default_rng(3).random(field.size)
+    out = np.empty(field.size, np.int8)
+    gibbs.draw_units(field, 0.8, spin, u, out)
+    lo = -1 if spin else 0
+    assert set(np.unique(out)) <= {lo, 1}
+    p_on = 1 / (1 + np.exp(-(2 if spin else 1) * 0.8 * field))
+    for value in np.unique(field):
+        sel = field == value
+        p = p_on[sel][0]
+        se = np.sqrt(p * (1 - p) / sel.sum())
+        assert abs(np.mean(out[sel] == 1) - p) <= 4 * se + 1e-12
+    # the same uniforms give the same units in float32 as well: out = (u < P(on))
+    out32 = np.empty(field.size, np.float32)
+    gibbs.draw_units(field.astype(np.float32), np.float32(0.8), spin, u.astype(np.float32), out32)
+    agree = out32 == out
+    assert agree.mean() > 0.9999
+    np.testing.assert_array_equal(out == 1, u < p_on)

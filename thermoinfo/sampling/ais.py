@@ -5,55 +5,77 @@ networks", ICML 2008 (and Neal, "Annealed importance sampling",
 arXiv:physics/9803008), the hidden units are summed out and the path of
 unnormalized marginals over the visible units is
 
-    log f_k(v) = ((1 - beta_k) b_A + beta_k b) . v + sum_a psi(beta_k (v.W + c)_a)
+    log f_k(v) = ((1 - beta_k) b_A + beta_k b) . v
+                 + sum_a psi(beta_k (v.W + c)_a + (1 - beta_k) c_A,a)
 
 for 0 = beta_0 < beta_1 < ... < beta_K = 1, with psi(x) = log(1 + e^x) for
-binary {0, 1} units and psi(x) = log(2 cosh x) for spins {-1, +1}. At
-beta = 0 it is the base-rate model (independent visible units with bias b_A,
-hidden units uniform), whose normalizer is exact:
+binary {0, 1} units and psi(x) = log(2 cosh x) for spins {-1, +1}: the joint
+p_k(v, h) is exp(beta_k v.W.h + ((1 - beta_k) b_A + beta_k b).v
++ ((1 - beta_k) c_A + beta_k c).h) / Z_k. At beta = 0 it is the base model of
+independent units with biases b_A and c_A (W = 0), whose normalizer is exact:
 
-    log Z_A = sum_i log sum_{v_i} exp(b_A,i v_i) + n_hidden log 2.
+    log Z_A = sum_i psi(b_A,i) + sum_a psi(c_A,a).
+
+The base model matters. AIS is a stochastic lower bound of log Z (Jensen), and
+its spread says nothing about its bias: a base far from the model (the uniform
+one, b_A = c_A = 0, for a model with strong biases) gives a confident wrong
+answer at any practical schedule. The default base keeps the model's own biases
+(b_A = b, c_A = c: only the couplings are annealed); :func:`base_rate_bias` of
+the training data (with c_A = 0) is the base of Salakhutdinov & Murray.
 
 Run r draws v_1 ~ p_A, then alternately adds log f_k(v) - log f_{k-1}(v) to
 its log weight and moves v by one block Gibbs step that leaves p_k invariant.
 E[w] = Z_B / Z_A, so
 
-    log Z_B ~= log Z_A + log mean_r w_r,
+    log Z_B ~= log Z_A + log mean_r w_r.
 
-a stochastic lower bound (Jensen). Its standard error follows from the
-delta method on the mean of the weights, se(log mean w) = sd(w) / (sqrt(M) mean w),
-and the ±3σ bounds are log(mean w ± 3 sd(w)/sqrt(M)) + log Z_A, computed
-after subtracting the largest log weight.
+Its standard error follows from the delta method on the mean of the weights,
+se(log mean w) = sd(w) / (sqrt(M) mean w); the ±3σ bounds are
+log(mean w ± 3 sd(w)/sqrt(M)) + log Z_A. The effective sample size
+ESS = (sum w)^2 / sum w^2 says how many runs carry the estimate; when it is
+small the standard error itself cannot be trusted.
 
 Reverse AIS (Burda, Grosse & Salakhutdinov, "Accurate and conservative
 estimates of MRF log-likelihood using reverse annealing", AISTATS 2015,
 arXiv:1412.8566) runs the same path backwards from samples of the model: its
 weights estimate Z_A / Z_B, so log Z_B ~= log Z_A - log mean w is, for exact
-initial samples, a stochastic upper bound. Together the two bracket log Z.
+initial samples, a stochastic upper bound. Together the two bracket log Z
+(:func:`bracket`).
 
-With b_A = 0 the intermediate distributions are the model at inverse
+With b_A = c_A = 0 the intermediate distributions are the model at inverse
 temperature beta_k (energy scaled by beta_k); the log weights recorded along
 the way then estimate log Z(beta_k), which
 :meth:`thermoinfo.models.RBM.thermodynamics` uses.
+
+The annealing runs are one numba kernel, parallel over runs; each run takes
+its U(0, 1) numbers from the caller's generator, so the result does not depend
+on the number of threads. Units are drawn by the one block-Gibbs draw
+:func:`thermoinfo.sampling.gibbs.draw_units`, and the products with binary
+units are sums of the rows of W they select.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
+import numba
 import numpy as np
-from scipy.special import expit
 
 from thermoinfo._validation import as_rng, check_positive_int
-from thermoinfo.sampling.gibbs import check_units, unit_log_partition
+from thermoinfo.sampling.gibbs import check_units, draw_units, unit_log_partition
 
 __all__ = [
+    "AISBracket",
     "AISResult",
     "ais",
     "base_rate_bias",
+    "bracket",
     "default_betas",
+    "effective_sample_size",
     "log_mean_exp",
 ]
 
@@ -74,11 +96,14 @@ class AISResult:
     log_weights : ndarray
         Per-run log importance weights.
     log_z_base : float
-        Exact log partition function of the base-rate model.
+        Exact log partition function of the base model.
     betas : ndarray
         The inverse-temperature schedule in the order it was run.
     reverse : bool
         True for reverse AIS (an upper-bound estimator).
+    ess : float
+        Effective sample size of the importance weights, (sum w)^2 / sum w^2,
+        between 1 and the number of runs.
     """
 
     log_z: float
@@ -89,11 +114,68 @@ class AISResult:
     log_z_base: float
     betas: np.ndarray
     reverse: bool = False
+    ess: float = float("nan")
 
     @property
     def n_runs(self) -> int:
         """Number of annealing runs."""
         return int(self.log_weights.shape[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class AISBracket:
+    """Forward (from below) and reverse (from above) AIS estimates of one log Z.
+
+    Attributes
+    ----------
+    forward, reverse : AISResult
+    verdict : str
+        ``"agree"``: the two estimates differ by at most 3 combined standard
+        errors; ``"bracket"``: forward below reverse by more, log Z lies between
+        them (``gap`` says how loosely); ``"no bracket"``: forward above reverse by
+        more than 3 combined standard errors, so at least one of them is wrong
+        (too short a schedule, or reverse runs not started from the model).
+    log_z : float
+        Midpoint of the two estimates.
+    stderr : float
+        The larger of half their gap and their combined standard error.
+    lower, upper : float
+        ``forward.log_z - 3 forward.stderr`` and ``reverse.log_z + 3 reverse.stderr``.
+    """
+
+    forward: AISResult
+    reverse: AISResult
+
+    @property
+    def gap(self) -> float:
+        """``reverse.log_z - forward.log_z``."""
+        return self.reverse.log_z - self.forward.log_z
+
+    @property
+    def combined_stderr(self) -> float:
+        return math.hypot(self.forward.stderr, self.reverse.stderr)
+
+    @property
+    def verdict(self) -> str:
+        if abs(self.gap) <= 3 * self.combined_stderr:
+            return "agree"
+        return "bracket" if self.gap > 0 else "no bracket"
+
+    @property
+    def log_z(self) -> float:
+        return 0.5 * (self.forward.log_z + self.reverse.log_z)
+
+    @property
+    def stderr(self) -> float:
+        return max(0.5 * abs(self.gap), self.combined_stderr)
+
+    @property
+    def lower(self) -> float:
+        return self.forward.log_z - 3 * self.forward.stderr
+
+    @property
+    def upper(self) -> float:
+        return self.reverse.log_z + 3 * self.reverse.stderr
 
 
 def default_betas(n_low: int = 500, n_mid: int = 4000, n_high: int = 10000) -> np.ndarray:
@@ -133,6 +215,20 @@ def log_mean_exp(log_w: np.ndarray) -> tuple[float, float, float, float]:
     return float(estimate), float(stderr), float(lo), float(hi)
 
 
+def effective_sample_size(log_w: np.ndarray) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of importance weights
+    given by their logs (between 1 and their number).
+
+    Examples
+    --------
+    >>> effective_sample_size(np.zeros(10)), round(effective_sample_size([0.0, -50.0]), 6)
+    (10.0, 1.0)
+    """
+    log_w = np.asarray(log_w, dtype=np.float64)
+    w = np.exp(log_w - np.max(log_w))
+    return float(w.sum() ** 2 / np.sum(w * w))
+
+
 def base_rate_bias(data: Any, units: str = "binary", pseudocount: float = 1.0) -> np.ndarray:
     """Visible biases of the base-rate model from the data marginals.
 
@@ -151,20 +247,6 @@ def base_rate_bias(data: Any, units: str = "binary", pseudocount: float = 1.0) -
     return logit if units == "binary" else 0.5 * logit
 
 
-_psi = unit_log_partition
-
-
-def _log_norm_units(bias: np.ndarray, units: str) -> float:
-    return float(np.sum(_psi(bias, units)))
-
-
-def _sample(field: np.ndarray, units: str, rng: np.random.Generator) -> np.ndarray:
-    u = rng.random(field.shape)
-    if units == "spin":
-        return np.where(u < expit(2.0 * field), 1.0, -1.0)
-    return (u < expit(field)).astype(np.float64)
-
-
 def _check_betas(betas: Any) -> np.ndarray:
     b = np.asarray(betas, dtype=np.float64)
     if b.ndim != 1 or b.shape[0] < 2:
@@ -174,10 +256,85 @@ def _check_betas(betas: Any) -> np.ndarray:
     return b
 
 
+def _check_bias(value: Any, n: int, name: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != (n,) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be {n} finite numbers; got shape {arr.shape}")
+    return arr
+
+
+@numba.njit(cache=True)
+def _psi(z, spin):
+    """log sum_u exp(u z) over the two unit values (overflow-free)."""
+    a = abs(z)
+    if spin:
+        return a + math.log1p(math.exp(-2.0 * a))
+    return max(z, 0.0) + math.log1p(math.exp(-a))
+
+
+@numba.njit(cache=True, parallel=True)
+def _anneal(v, x, log_w, W, Wt, b, c, b_a, c_a, path, k0, k1, spin, uniforms):
+    """Steps ``k0 .. k1 - 1`` of every run (``prange`` over runs).
+
+    Step k first moves v by one block Gibbs step at ``path[k - 1]`` (for k >= 2;
+    v_1 is the start), then adds ``log f_k(v) - log f_{k-1}(v)`` to the run's
+    log weight. ``x`` holds ``v.W`` for the current v; ``uniforms[k - k0, r]``
+    are the run's U(0, 1) numbers of step k (hidden units first).
+    """
+    n_runs, nv = v.shape
+    nh = W.shape[1]
+    for r in numba.prange(n_runs):
+        vr = v[r]
+        xr = x[r]
+        z = np.empty(nh)
+        h = np.empty(nh, dtype=W.dtype)
+        y = np.empty(nv)
+        active = np.empty(max(nv, nh), dtype=np.int64)
+        for k in range(k0, k1):
+            if k >= 2:
+                beta = path[k - 1]
+                for a in range(nh):
+                    z[a] = beta * (xr[a] + c[a]) + (1.0 - beta) * c_a[a]
+                u = uniforms[k - k0, r]
+                draw_units(z, 1.0, spin, u[:nh], h)
+                for i in range(nv):
+                    y[i] = beta * b[i] + (1.0 - beta) * b_a[i]
+                n_on = 0
+                for a in range(nh):
+                    active[n_on] = a
+                    n_on += h[a] != 0
+                for j in range(n_on):
+                    a = active[j]
+                    f = beta * h[a]
+                    for i in range(nv):
+                        y[i] += f * Wt[a, i]
+                draw_units(y, 1.0, spin, u[nh:nh + nv], vr)
+                xr[:] = 0.0
+                n_on = 0
+                for i in range(nv):
+                    active[n_on] = i
+                    n_on += vr[i] != 0
+                for j in range(n_on):
+                    i = active[j]
+                    vi = vr[i]
+                    for a in range(nh):
+                        xr[a] += vi * W[i, a]
+            now, prev = path[k], path[k - 1]
+            s = 0.0
+            for i in range(nv):
+                s += vr[i] * (b[i] - b_a[i])
+            s *= now - prev
+            for a in range(nh):
+                field = xr[a] + c[a]
+                s += _psi(now * field + (1.0 - now) * c_a[a], spin)
+                s -= _psi(prev * field + (1.0 - prev) * c_a[a], spin)
+            log_w[r] += s
+
+
 def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
         units: str = "binary", *, betas: Any = None, n_runs: int = 100,
-        base_visible_bias: Any = None, reverse: bool = False, init: Any = None,
-        record: Sequence[int] = (), rng: Any = None, dtype: Any = np.float64
+        base_visible_bias: Any = None, base_hidden_bias: Any = None, reverse: bool = False,
+        init: Any = None, record: Sequence[int] = (), rng: Any = None, dtype: Any = np.float64
         ) -> AISResult | tuple[AISResult, dict[str, np.ndarray]]:
     """Estimate log Z of an RBM by (reverse) annealed importance sampling.
 
@@ -190,9 +347,14 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
         Increasing schedule from 0 to 1 (default :func:`default_betas`).
     n_runs : int
         Number of independent annealing runs M.
-    base_visible_bias : array_like, optional
-        Visible biases ``b_A`` of the base-rate model (e.g. :func:`base_rate_bias`
-        of the training data); default zero (the uniform distribution).
+    base_visible_bias, base_hidden_bias : array_like, optional
+        Biases ``b_A``, ``c_A`` of the base model (W = 0). By default the model's
+        own biases (only the couplings are annealed). With the training data,
+        pass ``base_visible_bias=base_rate_bias(data)`` and
+        ``base_hidden_bias=0`` (Salakhutdinov & Murray); both zero is the uniform
+        base, whose intermediate models are the model at inverse temperature beta.
+        A given ``base_visible_bias`` without ``base_hidden_bias`` uses
+        ``c_A = 0``.
     reverse : bool
         Run the schedule from beta = 1 to 0 starting at ``init`` (reverse AIS).
     init : array_like, optional
@@ -204,8 +366,8 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
         ``states`` (len(record), M, n_visible). Forward runs only.
     rng : seed or Generator
     dtype : numpy dtype
-        Precision of the matrix products (float64 default; float32 is faster and
-        changes log Z by about 1e-6 per hidden unit).
+        Precision of the weights in the products (float64 default; float32 halves
+        the memory traffic and changes log Z by about 1e-6 per hidden unit).
 
     Returns
     -------
@@ -219,69 +381,78 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
     >>> res = ais(W, b, c, betas=np.linspace(0, 1, 200), n_runs=50, rng=0)
     >>> exact = np.log(sum(np.exp(np.array(v) @ W @ np.array(h))
     ...     for v in np.ndindex(2, 2, 2) for h in np.ndindex(2, 2)))
-    >>> bool(res.lower <= exact <= res.upper), round(float(exact), 2)
-    (True, 4.57)
+    >>> bool(res.lower <= exact <= res.upper), round(float(exact), 2), res.ess > 40
+    (True, 4.57, True)
     """
     check_units(units)
+    spin = units == "spin"
     rng = as_rng(rng)
     n_runs = check_positive_int(n_runs, "n_runs")
-    W = np.asarray(weights, dtype=np.float64)
+    W = np.ascontiguousarray(weights, dtype=dtype)
     b = np.asarray(visible_bias, dtype=np.float64)
     c = np.asarray(hidden_bias, dtype=np.float64)
     n_visible, n_hidden = W.shape
-    b_a = np.zeros(n_visible) if base_visible_bias is None else np.asarray(base_visible_bias, float)
-    if b_a.shape != (n_visible,) or not np.all(np.isfinite(b_a)):
-        raise ValueError(f"base_visible_bias must be {n_visible} finite numbers; got shape {b_a.shape}")
+    if base_visible_bias is None and base_hidden_bias is None:
+        b_a, c_a = b.copy(), c.copy()
+    else:
+        b_a = (np.zeros(n_visible) if base_visible_bias is None
+               else _check_bias(base_visible_bias, n_visible, "base_visible_bias"))
+        c_a = (np.zeros(n_hidden) if base_hidden_bias is None
+               else _check_bias(np.broadcast_to(base_hidden_bias, (n_hidden,)), n_hidden,
+                                "base_hidden_bias"))
     path = _check_betas(default_betas() if betas is None else betas)
-    log_z_base = _log_norm_units(b_a, units) + n_hidden * np.log(2.0)
-    Wd = W.astype(dtype)
-    Wt = np.ascontiguousarray(Wd.T)
+    log_z_base = float(np.sum(unit_log_partition(b_a, units)) + np.sum(unit_log_partition(c_a, units)))
 
     if reverse:
         if init is None:
-            raise ValueError("reverse AIS needs init: (n_runs, n_visible) samples of the model")
-        v = np.asarray(init, dtype=np.float64)
+            raise ValueError("init: reverse AIS needs (n_runs, n_visible) samples of the model")
+        v = np.array(init, dtype=dtype)
         if v.shape != (n_runs, n_visible):
             raise ValueError(f"init must have shape ({n_runs}, {n_visible}); got {v.shape}")
-        path = path[::-1]
+        path = path[::-1].copy()
         if record:
             raise ValueError("record is only available for forward AIS")
     else:
-        v = _sample(np.broadcast_to(b_a, (n_runs, n_visible)), units, rng)
+        v = np.empty((n_runs, n_visible), dtype=dtype)
+        draw_units(np.broadcast_to(b_a, (n_runs, n_visible)).ravel(), 1.0, spin,
+                   rng.random(n_runs * n_visible), v.reshape(-1))
     record_at = {int(k): i for i, k in enumerate(record)}
-    rec_w = np.empty((len(record_at), n_runs))
+    if any(k < 0 or k >= path.shape[0] for k in record_at):
+        raise ValueError(f"record must hold schedule indices in [0, {path.shape[0] - 1}]")
+    rec_w = np.zeros((len(record_at), n_runs))
     rec_v = np.empty((len(record_at), n_runs, n_visible), dtype=np.int8)
     if 0 in record_at:
-        rec_w[record_at[0]] = 0.0
         rec_v[record_at[0]] = v
 
-    delta_bias = b - b_a
+    Wt = np.ascontiguousarray(W.T)
+    x = (v @ W).astype(np.float64)
     log_w = np.zeros(n_runs)
-    x = (v.astype(dtype) @ Wd).astype(np.float64) + c
-    psi_prev = _psi(path[0] * x, units).sum(axis=1)
     n_steps = path.shape[0]
-    for k in range(1, n_steps):
-        beta = path[k]
-        psi_now = _psi(beta * x, units).sum(axis=1)
-        log_w += (beta - path[k - 1]) * (v @ delta_bias) + psi_now - psi_prev
-        if k in record_at:
-            rec_w[record_at[k]] = log_w
-            rec_v[record_at[k]] = v
-        if k == n_steps - 1:
-            break
-        h = _sample(beta * x, units, rng)
-        y = (h.astype(dtype) @ Wt).astype(np.float64)
-        v = _sample(beta * (y + b) + (1.0 - beta) * b_a, units, rng)
-        x = (v.astype(dtype) @ Wd).astype(np.float64) + c
-        psi_prev = _psi(beta * x, units).sum(axis=1)
+    per_step = n_runs * (n_hidden + n_visible)
+    block = max(1, min(256, (1 << 23) // per_step))
+    stops = sorted({k + 1 for k in record_at if k > 0} | set(range(1, n_steps, block)) | {n_steps})
+    for k0, k1 in itertools.pairwise(stops):
+        uniforms = rng.random((k1 - k0, n_runs, n_hidden + n_visible), dtype=np.float32)
+        _anneal(v, x, log_w, W, Wt, b, c, b_a, c_a, path, k0, k1, spin, uniforms)
+        if k1 - 1 in record_at and k1 - 1 > 0:
+            rec_w[record_at[k1 - 1]] = log_w
+            rec_v[record_at[k1 - 1]] = v
 
     est, se, lo, hi = log_mean_exp(log_w)
+    ess = effective_sample_size(log_w)
     if reverse:
         result = AISResult(log_z_base - est, se, log_z_base - hi, log_z_base - lo, log_w,
-                           float(log_z_base), path, True)
+                           log_z_base, path, True, ess)
     else:
         result = AISResult(log_z_base + est, se, log_z_base + lo, log_z_base + hi, log_w,
-                           float(log_z_base), path, False)
+                           log_z_base, path, False, ess)
     if record:
         return result, {"log_weights": rec_w, "states": rec_v}
     return result
+
+
+def bracket(forward: AISResult, reverse: AISResult) -> AISBracket:
+    """Pair a forward and a reverse AIS estimate of the same log Z (:class:`AISBracket`)."""
+    if forward.reverse or not reverse.reverse:
+        raise ValueError("forward must be a forward AIS result and reverse a reverse one")
+    return AISBracket(forward, reverse)

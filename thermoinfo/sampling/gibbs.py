@@ -7,17 +7,24 @@ An RBM with visible units v and hidden units h, both binary {0, 1} or spins
 
 (``W`` of shape (n_visible, n_hidden), visible bias ``b``, hidden bias ``c``).
 Given one layer the units of the other are independent. With the field
-x_a = sum_i v_i W_ia + c_a on hidden unit a (at inverse temperature beta the
-energy, hence the field, is multiplied by beta):
+x_a = sum_i v_i W_ia + c_a on hidden unit a (at temperature T the energy, hence
+the field, is divided by T):
 
-    binary units:  P(h_a = 1 | v)  = sigmoid(beta x_a),      <h_a> = sigmoid(beta x_a)
-    spin units:    P(h_a = +1 | v) = sigmoid(2 beta x_a),    <h_a> = tanh(beta x_a)
+    binary units:  P(h_a = 1 | v)  = sigmoid(x_a / T),      <h_a> = sigmoid(x_a / T)
+    spin units:    P(h_a = +1 | v) = sigmoid(2 x_a / T),    <h_a> = tanh(x_a / T)
 
 and the same for the visible units with the field y_i = sum_a W_ia h_a + b_i.
 One block Gibbs step draws h ~ P(h | v) and then v ~ P(v | h); it leaves the
-joint Boltzmann distribution P(v, h) = exp(-beta E(v, h)) / Z(beta) invariant
+joint Boltzmann distribution P(v, h) = exp(-E(v, h) / T) / Z(T) invariant
 (Hinton, Neural Computation 14, 1771 (2002); Fischer & Igel, "An introduction
 to restricted Boltzmann machines", CIARP 2012).
+
+Drawing units from their fields is one numba kernel, :func:`draw_units`: it
+takes the uniform random numbers from the caller, so that the numpy-level
+samplers here, annealed importance sampling (:mod:`thermoinfo.sampling.ais`)
+and contrastive-divergence training
+(:mod:`thermoinfo.sampling.contrastive_divergence`) draw units the same way,
+and a step can be replayed exactly with or without JIT compilation.
 
 Every function here is pure: it takes arrays and a ``numpy.random.Generator``
 and returns new arrays. Samples are int8.
@@ -25,8 +32,10 @@ and returns new arrays. Samples are int8.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numba
 import numpy as np
 from scipy.special import expit
 
@@ -35,6 +44,7 @@ from thermoinfo._validation import UNIT_VALUES, as_rng, unit_values
 __all__ = [
     "UNIT_VALUES",
     "check_units",
+    "draw_units",
     "gibbs_chain",
     "gibbs_step",
     "hidden_field",
@@ -46,10 +56,42 @@ __all__ = [
     "visible_field",
 ]
 
+
 def check_units(units: Any) -> str:
     """Return ``units`` if it is ``"binary"`` or ``"spin"``, else raise ValueError."""
     unit_values(units)
     return units
+
+
+@numba.njit(cache=True)
+def draw_units(field, scale, spin, uniforms, out):
+    """Draw independent units from their fields (the one block-Gibbs draw).
+
+    For each ``j``: ``out[j] = +1`` if ``uniforms[j] < P(on)`` else the low value
+    (0 for binary units, -1 for spins), with ``P(on) = sigmoid(scale * field[j])``
+    (binary) or ``sigmoid(2 scale field[j])`` (spins). ``scale`` is the inverse
+    temperature. All arrays are 1-D of the same length (pass ``.reshape(-1)``
+    views of contiguous blocks); ``out`` may be int8 or floating.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = np.empty(3, np.int8)
+    >>> draw_units(np.array([-50.0, 0.0, 50.0]), 1.0, True, np.array([0.5, 0.4, 0.5]), out)
+    >>> out.tolist()
+    [-1, 1, 1]
+    """
+    low = -1 if spin else 0
+    for j in range(field.shape[0]):
+        x = scale * field[j]
+        if spin:
+            x = x + x
+        if x >= 0:
+            p = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            p = e / (1.0 + e)
+        out[j] = 1 if uniforms[j] < p else low
 
 
 def unit_log_partition(field: np.ndarray, units: str = "binary") -> np.ndarray:
@@ -80,42 +122,42 @@ def visible_field(h: np.ndarray, weights: np.ndarray, visible_bias: np.ndarray) 
     return np.asarray(h, dtype=np.float64) @ weights.T + visible_bias
 
 
-def mean_units(field: np.ndarray, units: str = "binary", beta: float = 1.0) -> np.ndarray:
-    """Conditional means of independent units in ``field`` at inverse temperature ``beta``:
-    ``sigmoid(beta * field)`` for binary units, ``tanh(beta * field)`` for spins."""
+def mean_units(field: np.ndarray, units: str = "binary", temperature: float = 1.0) -> np.ndarray:
+    """Conditional means of independent units in ``field`` at ``temperature``:
+    ``sigmoid(field / T)`` for binary units, ``tanh(field / T)`` for spins."""
     if units == "spin":
-        return np.tanh(beta * field)
-    return expit(beta * field)
+        return np.tanh(np.asarray(field) / temperature)
+    return expit(np.asarray(field) / temperature)
 
 
-def sample_units(field: np.ndarray, units: str, rng: Any, beta: float = 1.0) -> np.ndarray:
+def sample_units(field: np.ndarray, units: str, rng: Any, temperature: float = 1.0) -> np.ndarray:
     """Draw independent units given their fields (int8 array of ``field``'s shape).
 
-    ``P(+1) = sigmoid(beta * field)`` for binary units and ``sigmoid(2 beta field)``
-    for spins.
+    ``P(+1) = sigmoid(field / T)`` for binary units and ``sigmoid(2 field / T)``
+    for spins (:func:`draw_units`).
     """
     rng = as_rng(rng)
-    u = rng.random(np.shape(field))
-    if units == "spin":
-        on = u < expit(2.0 * beta * field)
-        return np.where(on, np.int8(1), np.int8(-1))
-    return (u < expit(beta * field)).astype(np.int8)
+    field = np.ascontiguousarray(field, dtype=np.float64)
+    out = np.empty(field.shape, dtype=np.int8)
+    draw_units(field.reshape(-1), 1.0 / temperature, units == "spin", rng.random(field.size),
+               out.reshape(-1))
+    return out
 
 
 def sample_hidden(v: np.ndarray, weights: np.ndarray, hidden_bias: np.ndarray, units: str,
-                  rng: Any, beta: float = 1.0) -> np.ndarray:
+                  rng: Any, temperature: float = 1.0) -> np.ndarray:
     """Draw ``h ~ P(h | v)`` for every row of ``v``."""
-    return sample_units(hidden_field(v, weights, hidden_bias), units, rng, beta)
+    return sample_units(hidden_field(v, weights, hidden_bias), units, rng, temperature)
 
 
 def sample_visible(h: np.ndarray, weights: np.ndarray, visible_bias: np.ndarray, units: str,
-                   rng: Any, beta: float = 1.0) -> np.ndarray:
+                   rng: Any, temperature: float = 1.0) -> np.ndarray:
     """Draw ``v ~ P(v | h)`` for every row of ``h``."""
-    return sample_units(visible_field(h, weights, visible_bias), units, rng, beta)
+    return sample_units(visible_field(h, weights, visible_bias), units, rng, temperature)
 
 
 def gibbs_step(v: np.ndarray, weights: np.ndarray, visible_bias: np.ndarray,
-               hidden_bias: np.ndarray, units: str, rng: Any, beta: float = 1.0
+               hidden_bias: np.ndarray, units: str, rng: Any, temperature: float = 1.0
                ) -> tuple[np.ndarray, np.ndarray]:
     """One block Gibbs step ``v -> h -> v'``; returns ``(v', h)``.
 
@@ -128,21 +170,21 @@ def gibbs_step(v: np.ndarray, weights: np.ndarray, visible_bias: np.ndarray,
     ((4, 3), (4, 2), 'int8', [-1, 1])
     """
     rng = as_rng(rng)
-    h = sample_hidden(v, weights, hidden_bias, units, rng, beta)
-    v_new = sample_visible(h, weights, visible_bias, units, rng, beta)
+    h = sample_hidden(v, weights, hidden_bias, units, rng, temperature)
+    v_new = sample_visible(h, weights, visible_bias, units, rng, temperature)
     return v_new, h
 
 
 def gibbs_chain(v: np.ndarray, weights: np.ndarray, visible_bias: np.ndarray,
-                hidden_bias: np.ndarray, units: str, n_steps: int, rng: Any, beta: float = 1.0
-                ) -> tuple[np.ndarray, np.ndarray]:
+                hidden_bias: np.ndarray, units: str, n_steps: int, rng: Any,
+                temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Run ``n_steps`` block Gibbs steps from every row of ``v`` (independent chains);
     returns the final ``(v, h)``. ``n_steps = 0`` returns ``v`` and a fresh ``h``."""
     rng = as_rng(rng)
     v = np.asarray(v, dtype=np.int8)
     h = None
     for _ in range(n_steps):
-        v, h = gibbs_step(v, weights, visible_bias, hidden_bias, units, rng, beta)
+        v, h = gibbs_step(v, weights, visible_bias, hidden_bias, units, rng, temperature)
     if h is None:
-        h = sample_hidden(v, weights, hidden_bias, units, rng, beta)
+        h = sample_hidden(v, weights, hidden_bias, units, rng, temperature)
     return v, h

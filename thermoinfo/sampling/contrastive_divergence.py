@@ -1,0 +1,215 @@
+"""Contrastive-divergence training of RBMs: numba kernels over whole epochs.
+
+For an RBM with ``E(v, h) = -v.W.h - b.v - c.h`` the log-likelihood gradient is
+
+    dlog P / dW_ia = <v_i h_a>_data - <v_i h_a>_model,
+    dlog P / db_i  = <v_i>_data - <v_i>_model,      dlog P / dc_a = <h_a>_data - <h_a>_model,
+
+with the data term from the hidden means <h | v> of the minibatch and the model
+term from k block Gibbs steps started at the data (contrastive divergence,
+CD-k; Hinton, "Training products of experts by minimizing contrastive
+divergence", Neural Computation 14, 1771 (2002)) or from persistent chains
+(PCD; Tieleman, "Training restricted Boltzmann machines using approximations to
+the likelihood gradient", ICML 2008). As in scikit-learn's ``BernoulliRBM`` the
+PCD state is ``batch_size`` persistent hidden configurations; each minibatch
+draws v from them, uses the hidden means of that v for the negative statistics
+and then resamples the hidden units. With momentum mu and weight decay lambda,
+
+    velocity <- mu velocity + learning_rate (gradient - lambda W),   W <- W + velocity,
+
+the gradient averaged over the minibatch (biases are not decayed).
+
+The kernels run in float32 on arrays the caller owns (parameters, velocities,
+int8 chains, all updated in place) and take their U(0, 1) numbers from the
+caller (:func:`uniforms_needed` per minibatch); units are drawn by the one
+block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`. Binary and spin
+visible vectors are sparse and bounded: a product ``v @ W`` is the sum of the
+rows of W selected by the non-zero entries of v.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from thermoinfo.sampling.gibbs import draw_units
+
+__all__ = ["train_minibatches", "uniforms_needed"]
+
+_FAST = {"reassoc", "contract", "arcp"}  # reordering only: NaN and inf checks stay exact
+_F32 = np.float32
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _nonzero(v, out):
+    """Write the indices of the non-zero entries of v to out (branch-free); return their count."""
+    n = 0
+    for i in range(v.shape[0]):
+        out[n] = i
+        n += v[i] != 0
+    return n
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _hidden_field(v, W, c, out, active):
+    """``out = v.W + c``; rows of W are visible units (sparse in v for binary data)."""
+    nh = W.shape[1]
+    out[:] = c
+    n_active = _nonzero(v, active)
+    for j in range(n_active):
+        i = active[j]
+        vi = v[i]
+        for a in range(nh):
+            out[a] += vi * W[i, a]
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _means(field, spin, out):
+    """Conditional means of units in ``field``: tanh (spins) or sigmoid (binary)."""
+    for a in range(field.shape[0]):
+        x = field[a]
+        if spin:
+            out[a] = math.tanh(x)
+        else:
+            e = math.exp(-abs(x))
+            inv = _F32(1) / (_F32(1) + e)
+            out[a] = inv if x >= 0 else e * inv
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _accumulate(rows, hid, n_rows, sign, grad_w, grad_b, grad_c, active):
+    """grad += sign / n_rows * sum_r (rows[r] outer hid[r], rows[r], hid[r])."""
+    nh = hid.shape[1]
+    scale = _F32(sign / n_rows)
+    for r in range(n_rows):
+        n_active = _nonzero(rows[r], active)
+        for j in range(n_active):
+            i = active[j]
+            f = rows[r, i] * scale
+            grad_b[i] += f
+            for a in range(nh):
+                grad_w[i, a] += f * hid[r, a]
+        for a in range(nh):
+            grad_c[a] += hid[r, a] * scale
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _velocity(param, vel, grad, learning_rate, momentum, decay):
+    """vel = momentum vel + lr (grad - decay param); True if param + vel stays finite."""
+    flat_p = param.reshape(-1)
+    flat_v = vel.reshape(-1)
+    flat_g = grad.reshape(-1)
+    check = _F32(0)
+    for j in range(flat_p.shape[0]):
+        flat_v[j] = momentum * flat_v[j] + learning_rate * (flat_g[j] - decay * flat_p[j])
+        check += (flat_p[j] + flat_v[j]) * _F32(0)
+    return math.isfinite(check)
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _add(param, vel):
+    flat_p = param.reshape(-1)
+    flat_v = vel.reshape(-1)
+    for j in range(flat_p.shape[0]):
+        flat_p[j] += flat_v[j]
+
+
+def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, persistent: bool) -> int:
+    """U(0, 1) numbers one minibatch of :func:`train_minibatches` consumes (at most).
+
+    Examples
+    --------
+    >>> uniforms_needed(10, 64, 20, 1, True)
+    840
+    """
+    per_chain = k * (n_visible + n_hidden)
+    return batch_size * (per_chain if persistent else per_chain + n_hidden)
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
+                      chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
+                      update_c, uniforms):
+    """CD-k / PCD-k updates on minibatches ``first_batch .. last_batch - 1`` of ``X[order]``.
+
+    ``X``, ``W``, ``b``, ``c`` and the velocities are float32 (C-contiguous);
+    ``chains`` (int8) holds hidden configurations: the persistent chains (PCD)
+    or scratch chains of CD, ``batch_size`` rows. ``uniforms`` are the U(0, 1)
+    numbers the sampling consumes in order (:func:`uniforms_needed` per
+    minibatch). Parameters, velocities and chains are updated in place. Returns
+    the index of the first minibatch whose update would make a parameter
+    non-finite (that update is not applied), or -1.
+    """
+    n, nv = X.shape
+    nh = W.shape[1]
+    lr = _F32(learning_rate)
+    mom = _F32(momentum)
+    decay = _F32(weight_decay)
+    zero = _F32(0)
+    one = _F32(1)
+    n_chains = chains.shape[0]
+    vpos = np.empty((batch_size, nv), dtype=np.float32)
+    hpos = np.empty((batch_size, nh), dtype=np.float32)
+    vneg = np.empty((n_chains, nv), dtype=np.float32)
+    hneg = np.empty((n_chains, nh), dtype=np.float32)
+    hstate = np.empty((n_chains, nh), dtype=np.float32)
+    grad_w = np.empty((nv, nh), dtype=np.float32)
+    grad_b = np.empty(nv, dtype=np.float32)
+    grad_c = np.empty(nh, dtype=np.float32)
+    field = np.empty(nh, dtype=np.float32)
+    active = np.empty(nv, dtype=np.int64)
+    for r in range(n_chains):
+        for a in range(nh):
+            hstate[r, a] = chains[r, a]
+    failed = -1
+    pos = 0
+    for t in range(first_batch, last_batch):
+        start = t * batch_size
+        m = min(n, start + batch_size) - start
+        for r in range(m):
+            vpos[r] = X[order[start + r]]
+            _hidden_field(vpos[r], W, c, field, active)
+            _means(field, spin, hpos[r])
+            if not persistent:
+                draw_units(field, one, spin, uniforms[pos:pos + nh], hstate[r])
+                pos += nh
+        nc = n_chains if persistent else m
+        for step in range(k):
+            vfield = np.dot(hstate[:nc], W.T)
+            for r in range(nc):
+                for i in range(nv):
+                    vfield[r, i] += b[i]
+            draw_units(vfield.reshape(-1), one, spin, uniforms[pos:pos + nc * nv],
+                       vneg[:nc].reshape(-1))
+            pos += nc * nv
+            for r in range(nc):
+                _hidden_field(vneg[r], W, c, field, active)
+                if step == k - 1:
+                    _means(field, spin, hneg[r])
+                draw_units(field, one, spin, uniforms[pos:pos + nh], hstate[r])
+                pos += nh
+        grad_w[:, :] = zero
+        grad_b[:] = zero
+        grad_c[:] = zero
+        _accumulate(vpos, hpos, m, 1.0, grad_w, grad_b, grad_c, active)
+        _accumulate(vneg, hneg, nc, -1.0, grad_w, grad_b, grad_c, active)
+        finite = _velocity(W, vel_w, grad_w, lr, mom, decay)
+        if update_b:
+            finite = _velocity(b, vel_b, grad_b, lr, mom, zero) and finite
+        if update_c:
+            finite = _velocity(c, vel_c, grad_c, lr, mom, zero) and finite
+        if not finite:
+            failed = t
+            break
+        _add(W, vel_w)
+        if update_b:
+            _add(b, vel_b)
+        if update_c:
+            _add(c, vel_c)
+    if persistent:
+        for r in range(n_chains):
+            for a in range(nh):
+                chains[r, a] = np.int8(hstate[r, a])
+    return failed
