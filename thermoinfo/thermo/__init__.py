@@ -4,6 +4,8 @@
   arrow-reversed backward family (sigma_tot = sigma_sys + sigma_bath).
 * :mod:`~thermoinfo.thermo.graphical`: forward Bayesian networks over
   subsystems, partial entropy productions, the stochastic interaction.
+* :mod:`~thermoinfo.thermo.bipartite`: two subsystems with bipartite
+  dynamics, information flows, transfer entropies, the generalized second law.
 * :mod:`~thermoinfo.thermo.markov`: Markov chains along a protocol and at
   stationarity (Schnakenberg).
 * :mod:`~thermoinfo.thermo.fluctuation`: trajectory-level entropy production
@@ -19,6 +21,10 @@ from thermoinfo.thermo.entropy_production import EntropyProduction, entropy_prod
 
 __all__ = [
     "EntropyProduction",
+    "SubsystemEntropyProduction",
+    "bipartite",
+    "information_flow",
+    "subsystem_entropy_production",
     "FixedKernelFamily",
     "FluctuationAverage",
     "FluctuationEstimate",
@@ -43,10 +49,13 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_module(
     __name__,
-    submodules=("fluctuation", "graphical", "markov"),
+    submodules=("bipartite", "fluctuation", "graphical", "markov"),
     attributes={
         "FixedKernelFamily": "graphical",
         "NetworkEntropyProduction": "graphical",
+        "SubsystemEntropyProduction": "graphical",
+        "subsystem_entropy_production": "graphical",
+        "information_flow": "bipartite",
         "network_entropy_production": "graphical",
         "stochastic_interaction": "graphical",
         "MarkovEntropyProduction": "markov",
