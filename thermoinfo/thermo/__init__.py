@@ -21,15 +21,13 @@ from thermoinfo.thermo.entropy_production import EntropyProduction, entropy_prod
 
 __all__ = [
     "EntropyProduction",
-    "SubsystemEntropyProduction",
-    "bipartite",
-    "information_flow",
-    "subsystem_entropy_production",
     "FixedKernelFamily",
     "FluctuationAverage",
     "FluctuationEstimate",
     "MarkovEntropyProduction",
     "NetworkEntropyProduction",
+    "SubsystemEntropyProduction",
+    "bipartite",
     "detailed_balance",
     "entropy_production",
     "evolve",
@@ -37,6 +35,7 @@ __all__ = [
     "fluctuation_theorem_exact",
     "fluctuation_theorem_mc",
     "graphical",
+    "information_flow",
     "markov",
     "network_entropy_production",
     "path_entropy_production",
@@ -44,6 +43,7 @@ __all__ = [
     "stationary_distribution",
     "stationary_entropy_production",
     "stochastic_interaction",
+    "subsystem_entropy_production",
     "trajectory_entropy_production",
 ]
 
