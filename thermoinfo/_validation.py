@@ -291,10 +291,12 @@ def as_unit_states(states: Any, n_units: int, units: str, name: str = "states", 
         raise TypeError(f"{name} must be an array of unit values (got {type(states).__name__})")
     try:
         arr = np.asarray(states)
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
+        if arr.dtype == object or arr.dtype.kind not in "biufc":
             arr = arr.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of numbers (got {type(states).__name__})") from exc
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real (got dtype {arr.dtype}); units take the values {lo}, {hi}")
     if arr.ndim not in ndim:
         shapes = {1: f"({size_name},)", 2: f"(n, {size_name})"}
         allowed = " or ".join(f"{d}-D {shapes[d]}" for d in ndim)

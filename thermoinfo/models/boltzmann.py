@@ -44,6 +44,7 @@ from thermoinfo._enumerate import iter_states, states
 from thermoinfo._errors import NonFiniteParameterError
 from thermoinfo._validation import (
     as_rng,
+    as_unit_states,
     check_callbacks,
     check_positive,
     check_positive_int,
@@ -376,8 +377,8 @@ class BoltzmannMachine:
         return p.reshape(2 ** int(self.n_visible), 2 ** int(self.n_hidden)).sum(axis=1)
 
     # ----------------------------------------------------- visible data
-    def _check_data(self, X: Any, name: str = "X") -> np.ndarray:
-        v, _ = as_states(X, int(self.n_visible), self.units, name)
+    def _check_data(self, X: Any, name: str = "X", ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:
+        v, _ = as_unit_states(X, int(self.n_visible), self.units, name, ndim=ndim, size_name="n_visible")
         if v.shape[0] < 1:
             raise ValueError(f"{name} has no rows")
         return v
@@ -487,7 +488,7 @@ class BoltzmannMachine:
         """
         self._check_params()
         callbacks = check_callbacks(self.callbacks)
-        v = self._check_data(X)
+        v = self._check_data(X, ndim=(2,))
         if self.method == "exact":
             self._exact_size()
         rng = self._rng(None)

@@ -47,6 +47,7 @@ from scipy.special import logsumexp, softmax
 
 from thermoinfo._validation import (
     as_rng,
+    as_unit_states,
     check_nonnegative,
     check_positive,
     check_positive_int,
@@ -154,7 +155,10 @@ class _PatternMemory:
         return s
 
     def _store(self, patterns: Any) -> np.ndarray:
-        xi, _ = self._spins(patterns, "patterns")
+        u, _ = as_unit_states(patterns, self.n_units, self.units, "patterns", ndim=(2,))
+        if u.shape[0] == 0:
+            raise ValueError(f"patterns has no rows; store at least one pattern of {self.n_units} units")
+        xi = (2 * u - 1).astype(np.int8) if self.units == "binary" else u
         self.patterns_ = self._from_spins(xi)
         self.n_patterns_ = xi.shape[0]
         return xi
@@ -347,9 +351,14 @@ class DenseAssociativeMemory(_PatternMemory):
 
     def fit(self, patterns: Any) -> DenseAssociativeMemory:
         """Store ``patterns`` (n_patterns, n_units)."""
-        _check_n_units(self.n_units)
-        check_positive_int(self.degree, "degree", minimum=2)
+        n = _check_n_units(self.n_units)
+        degree = check_positive_int(self.degree, "degree", minimum=2)
         _check_units_arg(self.units)
+        if degree * np.log10(n) > 300:  # |xi . s| <= N, so |F| <= N^degree
+            raise ValueError(
+                f"degree {degree} overflows float64 for n_units={n} (N^degree > 1e300); "
+                f"use degree <= {int(300 / np.log10(n))}"
+            )
         self._store(patterns)
         return self
 
@@ -399,6 +408,21 @@ class DenseAssociativeMemory(_PatternMemory):
                             self.overlap(final))
 
 
+def _real_array(x: Any, name: str) -> np.ndarray:
+    """``x`` as a float64 array, raising ``TypeError`` naming ``name`` when it is not
+    an array of real numbers (strings, ragged lists, complex entries)."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers (got {type(x).__name__})")
+    try:
+        arr = np.asarray(x)
+        if arr.dtype.kind != "c":
+            return arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a rectangular array of real numbers "
+                        f"(got {type(x).__name__})") from exc
+    raise TypeError(f"{name} must be real (got dtype {arr.dtype})")
+
+
 class ModernHopfield:
     """Modern continuous Hopfield network (Ramsauer et al. 2020, arXiv:2008.02217).
 
@@ -426,7 +450,7 @@ class ModernHopfield:
     def fit(self, patterns: Any) -> ModernHopfield:
         """Store real ``patterns`` (n_patterns, n_features)."""
         check_positive(self.temperature, "temperature")
-        x = np.asarray(patterns, dtype=np.float64)
+        x = _real_array(patterns, "patterns")
         if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
             raise ValueError(f"patterns must have shape (n_patterns, n_features) (got {x.shape})")
         if not np.all(np.isfinite(x)):
@@ -438,7 +462,7 @@ class ModernHopfield:
     def _states(self, states: Any) -> tuple[np.ndarray, bool]:
         if not hasattr(self, "patterns_"):
             raise ValueError("this ModernHopfield is not fitted; call fit(patterns) first")
-        q = np.asarray(states, dtype=np.float64)
+        q = _real_array(states, "states")
         was_1d = q.ndim == 1
         q = q[None, :] if was_1d else q
         d = self.patterns_.shape[1]
@@ -471,7 +495,7 @@ class ModernHopfield:
         q, was_1d = self._states(states)
         for _ in range(max_steps):
             new = self.update(q)
-            done = np.max(np.abs(new - q)) < tol
+            done = new.size == 0 or np.max(np.abs(new - q)) < tol
             q = new
             if done:
                 break

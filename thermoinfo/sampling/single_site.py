@@ -62,6 +62,23 @@ def as_states(states: Any, n_units: int, units: str, name: str = "states") -> tu
     return as_unit_states(states, n_units, units, name)
 
 
+def _as_real(x: Any, name: str, what: str) -> np.ndarray:
+    """``np.asarray(x)``, raising ``TypeError`` naming ``name`` for input numpy cannot
+    turn into a rectangular numeric array (strings, ragged lists, None)."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be {what} (got {type(x).__name__})")
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be {what} (got a ragged or non-numeric {type(x).__name__})") from exc
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be {what} (got entries that are not real numbers)") from exc
+    return arr
+
+
 def as_couplings(weights: Any, bias: Any = None, *, name: str = "weights",
                  bias_name: str = "bias") -> tuple[np.ndarray, np.ndarray]:
     """Check a symmetric coupling matrix with zero diagonal and a bias vector.
@@ -71,7 +88,7 @@ def as_couplings(weights: Any, bias: Any = None, *, name: str = "weights",
     """
     if is_labelled(weights):
         weights = weights.values
-    w = np.asarray(weights)
+    w = _as_real(weights, name, "a real (n_units, n_units) matrix")
     if w.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a real matrix (got dtype {w.dtype})")
     if w.dtype != np.float32:
@@ -80,6 +97,8 @@ def as_couplings(weights: Any, bias: Any = None, *, name: str = "weights",
         raise ValueError(f"{name} must be a square (n_units, n_units) matrix (got shape {w.shape})")
     if not np.all(np.isfinite(w)):
         raise ValueError(f"{name} has non-finite entries (NaN or inf)")
+    if w.size and max(float(w.max()), -float(w.min())) * float(w.shape[0]) ** 2 >= np.finfo(w.dtype).max:
+        raise ValueError(f"{name} is too large: an energy bound N^2 max|W_ij| overflows {w.dtype}")
     if np.any(np.diagonal(w) != 0):
         raise ValueError(f"{name} must have a zero diagonal (no self-coupling W_ii)")
     scale = float(np.max(np.abs(w))) if w.size else 0.0
@@ -91,11 +110,16 @@ def as_couplings(weights: Any, bias: Any = None, *, name: str = "weights",
     else:
         if is_labelled(bias):
             bias = bias.values
-        b = np.asarray(bias, dtype=np.float64)
+        b = _as_real(bias, bias_name, f"a real vector of shape ({n},)")
+        if b.dtype.kind not in "biuf":
+            raise TypeError(f"{bias_name} must be a real vector (got dtype {b.dtype})")
+        b = b.astype(np.float64)
         if b.shape != (n,):
             raise ValueError(f"{bias_name} must have shape ({n},) to match {name} (got {b.shape})")
         if not np.all(np.isfinite(b)):
             raise ValueError(f"{bias_name} has non-finite entries (NaN or inf)")
+        if b.size and max(float(b.max()), -float(b.min())) * float(n) >= np.finfo(np.float64).max:
+            raise ValueError(f"{bias_name} is too large: an energy bound N max|b_i| overflows float64")
     return np.ascontiguousarray(w), b
 
 
