@@ -72,6 +72,7 @@ def finalize(ds: Any, *, experiment: str, title: str, references: str, seed: See
             "title": title,
             "Conventions": "CF-1.10",
             "source": f"thermoinfo {__version__}, experiment {experiment}",
+            "thermoinfo_version": __version__,
             "history": f"{now} thermoinfo.experiments.{experiment}.run(quick={quick})",
             "references": references,
             "seed": seed.record,
@@ -82,6 +83,10 @@ def finalize(ds: Any, *, experiment: str, title: str, references: str, seed: See
         }
     )
     for key, value in (parameters or {}).items():
+        if isinstance(value, (bool, np.bool_)):
+            value = int(value)
+        elif isinstance(value, np.generic):
+            value = value.item()
         ds.attrs[f"parameter_{key}"] = value if isinstance(value, (int, float, str)) else str(value)
     return ds
 

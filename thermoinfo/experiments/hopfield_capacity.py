@@ -28,6 +28,8 @@ far beyond alpha_c.
 from __future__ import annotations
 
 import time
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,7 +39,7 @@ from scipy.special import erf
 from thermoinfo._validation import check_positive, check_positive_int, random_units
 from thermoinfo.experiments._common import finalize, resolve_seed, variable_attrs
 
-__all__ = ["critical_load", "plot", "replica_symmetric_overlap", "run"]
+__all__ = ["capacity_point", "critical_load", "model_point", "plot", "replica_symmetric_overlap", "run"]
 
 _SQRT_PI = np.sqrt(np.pi)
 
@@ -144,21 +146,62 @@ def _mean_se(values: np.ndarray) -> tuple[float, float]:
 MODELS = ("hopfield", "dense_associative_memory", "modern_hopfield")
 
 
+def capacity_point(N: int, alpha: float, *, n_realizations: int, n_probes: int,
+                   rng: np.random.Generator) -> dict[str, float]:
+    """One point of the N x alpha sweep: mean retrieval overlap over
+    ``n_realizations`` pattern sets drawn from ``rng``, and its standard error.
+
+    Examples
+    --------
+    >>> point = capacity_point(200, 0.05, n_realizations=2, n_probes=3, rng=np.random.default_rng(0))
+    >>> point["overlap"]
+    1.0
+    """
+    values = np.array([_hopfield_point(int(N), float(alpha), n_probes, rng) for _ in range(n_realizations)])
+    mean, se = _mean_se(values)
+    return {"overlap": mean, "overlap_se": se}
+
+
+def model_point(model: str, alpha_model: float, *, n_units: int, n_realizations: int, n_probes: int,
+                degree: int, beta: float, rng: np.random.Generator) -> dict[str, float]:
+    """One point of the model x alpha_model sweep (classical, dense and modern networks)."""
+    values = np.array([_model_point(str(model), n_units, float(alpha_model), n_probes, degree, beta, rng)
+                       for _ in range(n_realizations)])
+    mean, se = _mean_se(values)
+    return {"overlap_model": mean, "overlap_model_se": se}
+
+
+def _sweep_seeds(seed: Any) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
+    """Two independent seed sequences (the N x alpha sweep, the model sweep)."""
+    if seed.sequence is None:  # a Generator: its seed cannot be recorded, draw fresh entropy from it
+        base = np.random.SeedSequence(int(seed.generator.integers(0, 2**63)))
+    else:
+        base = seed.sequence
+    return tuple(np.random.SeedSequence(base.entropy, spawn_key=(*base.spawn_key, i),
+                                        pool_size=base.pool_size) for i in (0, 1))
+
+
 def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = None,
         n_probes: int | None = None, model_units: int | None = None, alpha_model: Any = None,
         degree: int = 3, beta: float = 1.0, quick: bool = False, rng: Any = None,
+        scheduler: Any = "serial", checkpoint: Any = None, resume: bool = False,
         progress: bool = False) -> Any:
     """Retrieval overlap against load, with the replica-symmetric curve.
+
+    The N x alpha grid and the model x alpha_model grid are two
+    :func:`thermoinfo.experiments.sweep` runs: each point has its own spawned
+    seed, so any ``scheduler`` gives the same numbers, and with ``checkpoint``
+    an interrupted run continues with ``resume=True``.
 
     Parameters
     ----------
     n_units : sequence of int, optional
-        Network sizes N (default 1000, 2000, 4000; quick: 500, 1000).
+        Network sizes N (default 1000, 2000, 4000; quick: 500, 1000, 2000).
     alpha : sequence of float, optional
         Loads alpha = P/N of the classical network.
     n_realizations : int, optional
-        Independent pattern sets per (alpha, N); each has its own spawned seed.
-        The standard error is that of the mean over realizations.
+        Independent pattern sets per (alpha, N). The standard error is that of
+        the mean over realizations.
     n_probes : int, optional
         Stored patterns used as starting points in each realization.
     model_units : int, optional
@@ -172,6 +215,13 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
     quick : bool
         A smaller run (well under a minute on 2 cores).
     rng : seed, SeedSequence or Generator
+    scheduler : None, "serial" or a Dask scheduler address
+        Where the grid points run (see :func:`thermoinfo.experiments.sweep`);
+        None uses local processes on all cores.
+    checkpoint : path, optional
+        Run directory: finished points are written there as they complete.
+    resume : bool
+        Continue the run in ``checkpoint``.
     progress : bool
         Show a tqdm progress bar.
 
@@ -181,8 +231,17 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
         ``overlap``, ``overlap_se`` over (``alpha``, ``N``); ``overlap_theory`` over
         ``alpha``; ``overlap_model``, ``overlap_model_se`` over (``model``,
         ``alpha_model``). Attrs hold alpha_c and the seed.
+
+    Examples
+    --------
+    >>> ds = run(n_units=(100,), alpha=(0.05,), n_realizations=2, n_probes=2, model_units=50,
+    ...          alpha_model=(0.1,), rng=0)
+    >>> ds.overlap.dims, ds.attrs["seed"]
+    (('alpha', 'N'), '0')
     """
     import xarray as xr
+
+    from thermoinfo.experiments.sweeping import sweep
 
     started = time.perf_counter()
     if quick:
@@ -212,69 +271,38 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
     for name, arr in (("alpha", alphas), ("alpha_model", alphas_model)):
         if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
             raise ValueError(f"{name} must be a non-empty sequence of loads > 0 (got {arr})")
+    if sizes.size == 0:
+        raise ValueError("n_units must be a non-empty sequence of sizes")
 
     seed = resolve_seed(rng)
-    n_main = alphas.size * sizes.size * n_realizations
-    n_side = len(MODELS) * alphas_model.size * n_realizations
-    children = seed.spawn(n_main + n_side)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    main_seed, model_seed = _sweep_seeds(seed)
+    ckpt = None if checkpoint is None else Path(checkpoint)
+    common = dict(scheduler=scheduler, resume=resume, progress=progress)
+    main = sweep(partial(capacity_point, n_realizations=n_realizations, n_probes=n_probes),
+                 {"alpha": alphas, "N": sizes}, seed=main_seed,
+                 checkpoint=None if ckpt is None else ckpt / "capacity",
+                 coord_attrs={"alpha": variable_attrs("load P/N", "1"),
+                              "N": variable_attrs("number of units", "1")}, **common)
+    side = sweep(partial(model_point, n_units=model_units, n_realizations=n_realizations,
+                         n_probes=n_probes, degree=degree, beta=beta),
+                 {"model": list(MODELS), "alpha_model": alphas_model}, seed=model_seed,
+                 checkpoint=None if ckpt is None else ckpt / "models",
+                 coord_attrs={"model": variable_attrs("associative memory model", "1"),
+                              "alpha_model": variable_attrs("load P/N of the model comparison", "1")},
+                 **common)
 
-        bar = tqdm(total=n_main + n_side, desc="hopfield_capacity")
-
-    values = np.empty((alphas.size, sizes.size, n_realizations))
-    k = 0
-    for a, al in enumerate(alphas):
-        for b, n in enumerate(sizes):
-            for r in range(n_realizations):
-                values[a, b, r] = _hopfield_point(int(n), float(al), n_probes, children[k])
-                k += 1
-                if bar is not None:
-                    bar.update()
-    model_values = np.empty((len(MODELS), alphas_model.size, n_realizations))
-    for i, model in enumerate(MODELS):
-        for a, al in enumerate(alphas_model):
-            for r in range(n_realizations):
-                model_values[i, a, r] = _model_point(model, model_units, float(al), n_probes, degree,
-                                                     beta, children[k])
-                k += 1
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
-
-    overlap = values.mean(axis=2)
-    overlap_se = (values.std(axis=2, ddof=1) / np.sqrt(n_realizations) if n_realizations > 1
-                  else np.full(overlap.shape, np.nan))
-    model_overlap = model_values.mean(axis=2)
-    model_se = (model_values.std(axis=2, ddof=1) / np.sqrt(n_realizations) if n_realizations > 1
-                else np.full(model_overlap.shape, np.nan))
     alpha_c, m_c = critical_load()
-    ds = xr.Dataset(
-        {
-            "overlap": (("alpha", "N"), overlap,
-                        variable_attrs("retrieval overlap m after T=0 relaxation from a stored pattern",
-                                       "1")),
-            "overlap_se": (("alpha", "N"), overlap_se,
-                           variable_attrs("standard error of the overlap over realizations", "1")),
-            "overlap_theory": (("alpha",), np.atleast_1d(replica_symmetric_overlap(alphas)),
-                               variable_attrs("replica-symmetric T=0 retrieval overlap "
-                                              "(Amit-Gutfreund-Sompolinsky)", "1")),
-            "overlap_model": (("model", "alpha_model"), model_overlap,
-                              variable_attrs(f"retrieval overlap at N = {model_units}", "1")),
-            "overlap_model_se": (("model", "alpha_model"), model_se,
-                                 variable_attrs("standard error of overlap_model over realizations",
-                                                "1")),
-        },
-        coords={
-            "alpha": ("alpha", alphas, variable_attrs("load P/N", "1")),
-            "N": ("N", sizes, variable_attrs("number of units", "1")),
-            "model": ("model", list(MODELS), {"long_name": "associative memory model"}),
-            "alpha_model": ("alpha_model", alphas_model,
-                            variable_attrs("load P/N of the model comparison", "1")),
-        },
-    )
+    ds = xr.merge([main, side], combine_attrs="drop_conflicts")
+    ds.attrs = {}
+    ds["overlap"].attrs = variable_attrs("retrieval overlap m after T=0 relaxation from a stored pattern",
+                                         "1")
+    ds["overlap_se"].attrs = variable_attrs("standard error of the overlap over realizations", "1")
+    ds["overlap_theory"] = ("alpha", np.atleast_1d(replica_symmetric_overlap(alphas)),
+                            variable_attrs("replica-symmetric T=0 retrieval overlap "
+                                           "(Amit-Gutfreund-Sompolinsky)", "1"))
+    ds["overlap_model"].attrs = variable_attrs(f"retrieval overlap at N = {model_units}", "1")
+    ds["overlap_model_se"].attrs = variable_attrs("standard error of overlap_model over realizations", "1")
+    ds = ds[["overlap", "overlap_se", "overlap_theory", "overlap_model", "overlap_model_se"]]
     ds.attrs["alpha_c"] = alpha_c
     ds.attrs["overlap_at_alpha_c"] = m_c
     ds.attrs["model_units"] = int(model_units)
@@ -286,7 +314,10 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
         references=("Amit, Gutfreund & Sompolinsky, Ann. Phys. 173, 30 (1987); "
                     "Krotov & Hopfield arXiv:1606.01164; Ramsauer et al. arXiv:2008.02217"),
         seed=seed, quick=quick, started=started,
-        parameters={"n_realizations": n_realizations, "n_probes": n_probes},
+        parameters={"n_units": sizes.tolist(), "alpha": alphas.tolist(),
+                    "n_realizations": n_realizations, "n_probes": n_probes,
+                    "model_units": model_units, "alpha_model": alphas_model.tolist(),
+                    "degree": degree, "beta": beta},
     )
 
 
