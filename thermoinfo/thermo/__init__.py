@@ -8,6 +8,8 @@
   dynamics, information flows, transfer entropies, the generalized second law.
 * :mod:`~thermoinfo.thermo.markov`: Markov chains along a protocol and at
   stationarity (Schnakenberg).
+* :mod:`~thermoinfo.thermo.speed`: the Fisher metric along master-equation
+  trajectories, the statistical length and the speed limit.
 * :mod:`~thermoinfo.thermo.fluctuation`: trajectory-level entropy production
   and the integral fluctuation theorem.
 
@@ -40,6 +42,8 @@ __all__ = [
     "network_entropy_production",
     "path_entropy_production",
     "sample_paths",
+    "speed",
+    "speed_limit",
     "stationary_distribution",
     "stationary_entropy_production",
     "stochastic_interaction",
@@ -49,13 +53,14 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_module(
     __name__,
-    submodules=("bipartite", "fluctuation", "graphical", "markov"),
+    submodules=("bipartite", "fluctuation", "graphical", "markov", "speed"),
     attributes={
         "FixedKernelFamily": "graphical",
         "NetworkEntropyProduction": "graphical",
         "SubsystemEntropyProduction": "graphical",
         "subsystem_entropy_production": "graphical",
         "information_flow": "bipartite",
+        "speed_limit": "speed",
         "network_entropy_production": "graphical",
         "stochastic_interaction": "graphical",
         "MarkovEntropyProduction": "markov",
