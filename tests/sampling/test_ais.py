@@ -1,13 +1,27 @@
-"""Annealed importance sampling against exact log Z."""
+"""Annealed importance sampling against exact log Z: base models, coarse schedules,
+effective sample size, forward/reverse brackets and their warnings."""
+
+import warnings
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp
 
+from thermoinfo import UnreliableEstimateWarning
 from thermoinfo._enumerate import states
-from thermoinfo.models.rbm import log_partition_exact, sample_exact
+from thermoinfo.models import RBM
+from thermoinfo.models.rbm_exact import log_partition_exact, sample_exact
 from thermoinfo.sampling import ais as ais_mod
-from thermoinfo.sampling.ais import ais, base_rate_bias, default_betas, log_mean_exp
+from thermoinfo.sampling.ais import (
+    AISBracket,
+    AISResult,
+    ais,
+    base_rate_bias,
+    bracket,
+    default_betas,
+    effective_sample_size,
+    log_mean_exp,
+)
 
 
 def _random_rbm(nv, nh, seed, scale=0.5):
@@ -114,3 +128,104 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="units"):
         ais(W, b, c, "potts", betas=[0.0, 1.0])
     assert ais_mod.__all__
+
+
+def _strong_rbm(seed):
+    # strong, sparse visible biases (most of 400 pixels off) and couplings that move
+    # the hidden fields by several units: log Z is exact over the 2^10 hidden states
+    r = np.random.default_rng(seed)
+    return r.normal(0, 0.3, (400, 10)), r.normal(-3, 1.0, 400), r.normal(0, 1.0, 10)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_default_base_keeps_model_biases_where_the_uniform_base_fails(seed):
+    W, b, c = _strong_rbm(seed)
+    exact = log_partition_exact(W, b, c)
+    betas = np.linspace(0, 1, 20)
+    new = ais(W, b, c, betas=betas, n_runs=500, rng=1)
+    assert new.log_z_base == pytest.approx(np.sum(np.logaddexp(0, b)) + np.sum(np.logaddexp(0, c)),
+                                           rel=1e-12)
+    assert abs(new.log_z - exact) <= 3 * new.stderr
+    assert new.ess >= 0.2 * new.n_runs
+    # the uniform base at the same schedule: a confident wrong answer, nats low
+    old = ais(W, b, c, betas=betas, n_runs=500, rng=1, base_visible_bias=np.zeros(400),
+              base_hidden_bias=np.zeros(10))
+    assert old.log_z < exact - 3.0
+    assert exact - old.log_z > 5 * old.stderr
+    assert old.ess < 0.05 * old.n_runs  # which its effective sample size gives away
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_coarse_schedule_many_runs_is_unbiased(units, seed):
+    # eight betas and 20,000 runs: the standard error (about 0.005) resolves a bias
+    # that long schedules hide, e.g. a Gibbs move at the previous beta (off by > 30 SE)
+    r = np.random.default_rng(seed)
+    W, b, c = r.normal(0, 0.5, (10, 6)), r.normal(0, 0.5, 10), r.normal(0, 0.5, 6)
+    exact = log_partition_exact(W, b, c, units)
+    res = ais(W, b, c, units, betas=np.linspace(0, 1, 8), n_runs=20_000, rng=seed)
+    assert res.stderr < 0.01
+    assert abs(res.log_z - exact) <= 4 * res.stderr
+
+
+def test_effective_sample_size():
+    assert effective_sample_size(np.log([1.0, 1.0, 1.0, 1.0])) == pytest.approx(4.0)
+    # two runs carry all the weight, 98 none
+    lw = np.concatenate([[0.0, 0.0], np.full(98, -800.0)])
+    assert effective_sample_size(lw) == pytest.approx(2.0)
+    w = np.array([1.0, 2.0, 3.0])
+    assert effective_sample_size(np.log(w) + 500) == pytest.approx(36 / 14)
+
+
+def _result(log_z, stderr, reverse):
+    return AISResult(log_z, stderr, log_z - 3 * stderr, log_z + 3 * stderr, np.zeros(10), 0.0,
+                     np.array([0.0, 1.0]), reverse, 10.0)
+
+
+def test_bracket_verdicts():
+    assert bracket(_result(1.0, 0.1, False), _result(1.1, 0.1, True)).verdict == "agree"
+    loose = bracket(_result(1.0, 0.1, False), _result(3.0, 0.1, True))
+    assert loose.verdict == "bracket" and loose.gap == pytest.approx(2.0)
+    assert loose.lower == pytest.approx(0.7) and loose.upper == pytest.approx(3.3)
+    assert loose.log_z == pytest.approx(2.0) and loose.stderr == pytest.approx(1.0)
+    assert bracket(_result(3.0, 0.1, False), _result(1.0, 0.1, True)).verdict == "no bracket"
+    with pytest.raises(ValueError, match="forward"):
+        bracket(_result(1.0, 0.1, True), _result(1.0, 0.1, True))
+
+
+def test_log_partition_warns_on_a_too_short_schedule():
+    rbm = RBM.from_params(*_strong_rbm(0))
+    with pytest.warns(UnreliableEstimateWarning, match="effective sample size"):
+        rbm.log_partition("ais", rng=0, betas=np.linspace(0, 1, 3), n_runs=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)
+        res = rbm.log_partition("ais", rng=0, betas=np.linspace(0, 1, 200), n_runs=100)
+    assert abs(res.log_z - rbm.log_partition()) <= 3 * res.stderr
+
+
+def test_bracket_method_agrees_and_flags_a_pair_that_does_not_bracket():
+    r = np.random.default_rng(0)
+    # 25 units on both sides: reverse AIS starts from Gibbs chains, not exact samples
+    rbm = RBM.from_params(r.normal(0, 0.5, (100, 25)), r.normal(-3, 1.0, 100), r.normal(0, 1, 25))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)
+        good = rbm.log_partition("bracket", rng=0, betas=np.linspace(0, 1, 500), n_runs=200, n_burn=200)
+    assert isinstance(good, AISBracket) and good.verdict == "agree"
+    assert not good.forward.reverse and good.reverse.reverse
+    assert good.lower <= good.log_z <= good.upper
+    # reverse runs from random states (no burn-in) and a short schedule: forward lies
+    # above reverse by several standard errors
+    with pytest.warns(UnreliableEstimateWarning, match="does not bracket"):
+        bad = rbm.log_partition("bracket", rng=0, betas=np.linspace(0, 1, 20), n_runs=200, n_burn=0)
+    assert bad.verdict == "no bracket" and bad.gap < -3 * bad.combined_stderr
+
+
+def test_bracket_on_an_exact_model():
+    r = np.random.default_rng(4)
+    rbm = RBM.from_params(r.normal(0, 0.5, (12, 8)), r.normal(0, 0.5, 12), r.normal(0, 0.5, 8))
+    exact = rbm.log_partition()
+    br = rbm.log_partition("bracket", rng=1, betas=np.linspace(0, 1, 300), n_runs=200)
+    assert br.verdict == "agree"
+    assert br.lower <= exact <= br.upper
+    assert abs(br.forward.log_z - exact) <= 3 * br.forward.stderr
+    assert abs(br.reverse.log_z - exact) <= 3 * br.reverse.stderr

@@ -83,7 +83,7 @@ __all__ = [
 ]
 
 #: AIS estimates whose effective sample size is below this fraction of the runs warn.
-ESS_WARNING_FRACTION = 0.1
+ESS_WARNING_FRACTION = 0.2
 
 
 # ----------------------------------------------------------------------------- results
@@ -539,7 +539,7 @@ class RBM:
         Warns
         -----
         UnreliableEstimateWarning
-            An AIS effective sample size below a tenth of the runs, or a forward and
+            An AIS effective sample size below a fifth of the runs, or a forward and
             reverse pair that does not bracket (forward above reverse by more than 3
             combined standard errors).
         """
