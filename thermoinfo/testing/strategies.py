@@ -2,7 +2,11 @@
 
 Distributions are drawn on the simplex with every entry either exactly zero or
 at least ``min_prob`` (no subnormals), so that identities can be asserted to
-1e-10 without underflow. Use them in your own property tests::
+1e-10 without underflow. Members of model families are built from their own
+random factors (block marginals, conditional tables along a DAG, natural
+parameters), never through the library's projections, so that a property test
+of a projection does not assume what it tests. Use them in your own property
+tests::
 
     from hypothesis import given
     from thermoinfo.testing import strategies as ts
@@ -15,12 +19,14 @@ at least ``min_prob`` (no subnormals), so that identities can be asserted to
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 __all__ = [
+    "MALFORMED_KINDS",
     "conditionals",
     "covariances",
     "dags",
@@ -174,23 +180,86 @@ def families(draw, n_axes: int, shape: Sequence[int] | None = None, *, e_flat: b
     return draw(exponential_families(shape))
 
 
+def _int_axis(axis: Any, ndim: int, what: str) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"family_members needs integer axes in [0, {ndim}) in {what} (got {axis!r})")
+    return int(axis) % ndim
+
+
+def _factor_shape(shape: tuple[int, ...], axes: Sequence[int]) -> tuple[int, ...]:
+    """The broadcast shape of a factor over ``axes``: their sizes, 1 elsewhere."""
+    return tuple(n if i in axes else 1 for i, n in enumerate(shape))
+
+
+_FACTOR_WEIGHTS = st.floats(min_value=0.05, max_value=1.0, allow_subnormal=False)
+
+
+@st.composite
+def _factor(draw, shape: tuple[int, ...], axes: Sequence[int], child: int | None) -> np.ndarray:
+    """Positive weights over ``axes`` (broadcast to ``shape``), normalized over all
+    of them (a marginal) or over the ``child`` axis (a conditional table)."""
+    w = draw(hnp.arrays(np.float64, _factor_shape(shape, axes), elements=_FACTOR_WEIGHTS))
+    if child is None:
+        return w / w.sum()
+    return w / w.sum(axis=child, keepdims=True)
+
+
+def _statistics_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
+    if callable(values):
+        values = values(*np.indices(shape))
+        if isinstance(values, (list, tuple)):
+            values = np.broadcast_arrays(*values)
+    arr = np.asarray(values, dtype=np.float64)
+    return arr[None] if arr.shape == shape else arr
+
+
 @st.composite
 def family_members(draw, family, shape: Sequence[int]) -> np.ndarray:
     """A random strictly positive member of ``family`` on tables of ``shape``.
 
-    Drawn as the m-projection of a random positive table, which lies in the
-    family (for an exponential family: a member with random natural parameters).
-    """
-    from thermoinfo.geometry.families import ExponentialFamily
+    Built from the family's own parametrization, not by projecting:
 
-    shape = tuple(shape)
+    * ``Product(blocks)``: the outer product of random positive block marginals;
+    * ``BayesNet(parents)``: the product of random positive conditional tables
+      q(s_i | s_pa(i)) along the DAG (normalized by construction);
+    * ``ExponentialFamily``: h exp(theta . T) / Z with random theta in [-2, 2]
+      (cells with h = 0 get 0), evaluated here from the statistics.
+
+    Families must name their axes by integer (labelled dims are not resolved here).
+    """
+    from thermoinfo.geometry.families import BayesNet, ExponentialFamily, Product
+
+    shape = tuple(int(n) for n in shape)
+    ndim = len(shape)
     if isinstance(family, ExponentialFamily):
-        T, _ = family.arrays(shape)
+        T = _statistics_array(family.statistics, shape)
+        h = np.ones(shape) if family.base_measure is None else _statistics_array(family.base_measure, shape)
+        h = h.reshape(shape)
         theta = draw(hnp.arrays(np.float64, (T.shape[0],),
                                 elements=st.floats(-2.0, 2.0, allow_subnormal=False)))
-        return family.member(theta, shape)
-    p = draw(distributions(shape, positive=True, min_prob=1e-3))
-    return family.project_array(p)
+        logits = np.tensordot(theta, T, axes=1)
+        logits = np.where(h > 0, logits + np.log(np.where(h > 0, h, 1.0)), -np.inf)
+        q = np.exp(logits - logits.max())
+        return q / q.sum()
+    factors = []
+    if isinstance(family, Product):
+        blocks = [] if family.blocks is None else [
+            tuple(_int_axis(a, ndim, "blocks") for a in block) for block in family.blocks]
+        named = {a for block in blocks for a in block}
+        blocks += [(i,) for i in range(ndim) if i not in named]
+        factors = [draw(_factor(shape, block, None)) for block in blocks]
+    elif isinstance(family, BayesNet):
+        parents = {_int_axis(node, ndim, "parents"): tuple(_int_axis(a, ndim, "parents") for a in pa)
+                   for node, pa in family.parents.items()}
+        factors = [draw(_factor(shape, (i, *parents.get(i, ())), i)) for i in range(ndim)]
+    else:
+        raise TypeError(
+            f"family must be a Product, BayesNet or ExponentialFamily (got {type(family).__name__})"
+        )
+    q = np.ones(shape)
+    for f in factors:
+        q = q * f
+    return q
 
 
 @st.composite
@@ -210,23 +279,42 @@ def gaussians(draw, dim: int | None = None, max_dim: int = 4) -> tuple[np.ndarra
     return mean, draw(covariances(n))
 
 
+#: The kinds of :func:`malformed_tables`.
+MALFORMED_KINDS = ("negative", "nan", "+inf", "-inf", "wrong_sum", "all_zero")
+
+
 @st.composite
-def malformed_tables(draw, shape: Sequence[int] | None = None, max_side: int = 4) -> np.ndarray:
-    """Tables that are not distributions: a negative, NaN or infinite entry, or a
-    total off one by more than the tolerance (1e-9), drawn from a valid table."""
-    p = draw(distributions(shape, max_side=max_side))
-    p = p.copy()
-    kind = draw(st.sampled_from(["negative", "nan", "inf", "scale", "all_zero"]))
+def malformed_tables(draw, shape: Sequence[int] | None = None, max_side: int = 4,
+                     kinds: Sequence[str] = MALFORMED_KINDS) -> np.ndarray:
+    """Tables that are not distributions, drawn from a valid table by one defect.
+
+    Parameters
+    ----------
+    shape : sequence of int, optional
+        Table shape (drawn if None).
+    kinds : sequence of str
+        Defects to draw from :data:`MALFORMED_KINDS`: a negative entry, a NaN, a
+        +inf or -inf entry, a total off one by more than the tolerance (1e-9;
+        ``wrong_sum`` keeps every entry finite and non-negative and the total
+        positive, so ``normalize=True`` repairs it), or every entry zero.
+    """
+    unknown = set(kinds) - set(MALFORMED_KINDS)
+    if not kinds or unknown:
+        raise ValueError(f"kinds must be a non-empty subset of {MALFORMED_KINDS} (got {tuple(kinds)!r})")
+    p = draw(distributions(shape, max_side=max_side)).copy()
+    kind = draw(st.sampled_from(tuple(kinds)))
     idx = draw(st.integers(0, p.size - 1))
     flat = p.reshape(-1)
     if kind == "negative":
         flat[idx] = -draw(st.floats(1e-6, 1.0, allow_subnormal=False))
     elif kind == "nan":
         flat[idx] = np.nan
-    elif kind == "inf":
-        flat[idx] = draw(st.sampled_from([np.inf, -np.inf]))
-    elif kind == "scale":
-        factor = draw(st.one_of(st.floats(0.0, 0.99, allow_subnormal=False),
+    elif kind == "+inf":
+        flat[idx] = np.inf
+    elif kind == "-inf":
+        flat[idx] = -np.inf
+    elif kind == "wrong_sum":
+        factor = draw(st.one_of(st.floats(0.01, 0.99, allow_subnormal=False),
                                 st.floats(1.01, 100.0, allow_subnormal=False)))
         flat *= factor
     else:
