@@ -145,6 +145,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             kwargs["timeout"] = args.scheduler_timeout
     try:
         ds = module.run(**kwargs)
+    except Exception:
+        if sweeps and not any(run_dir.glob("**/*.nc")):
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing was computed: nothing to resume
+        raise
     except KeyboardInterrupt:
         where = (f"; the finished points are kept in {run_dir}, rerun with --resume to finish"
                  if sweeps else "")

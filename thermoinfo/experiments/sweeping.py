@@ -34,6 +34,7 @@ import inspect
 import itertools
 import json
 import os
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -286,6 +287,11 @@ def _connect(scheduler: Any, timeout: float) -> tuple[Any, bool]:
     return client, True
 
 
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the sweep)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_points(todo: list[int], fn: Callable[..., Any], points: list[dict[str, Any]],
                 seq: np.random.SeedSequence, fn_name: str, scheduler: Any, timeout: float):
     """Yield ``(k, dataset)`` as points finish."""
@@ -306,14 +312,17 @@ def _run_points(todo: list[int], fn: Callable[..., Any], points: list[dict[str, 
         method = ("fork" if "fork" in methods and threading.active_count() == 1
                   else "forkserver" if "forkserver" in methods else "spawn")
         context = multiprocessing.get_context(method)
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+        finished = False
         try:
             futures = {executor.submit(_evaluate, fn, points[k], _point_seed(seq, k), fn_name): k
                        for k in todo}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
+            finished = True
         finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            # on Ctrl-C or an error: drop the queued points, do not wait for running ones
+            executor.shutdown(wait=finished, cancel_futures=True)
         return
     client, owned = _connect(scheduler, timeout)
     try:
@@ -323,7 +332,7 @@ def _run_points(todo: list[int], fn: Callable[..., Any], points: list[dict[str, 
         futures = [client.submit(_evaluate, fn, points[k], _point_seed(seq, k), fn_name,
                                  key=f"thermoinfo-sweep-{token}-{k}", pure=False) for k in todo]
         index = {f.key: k for f, k in zip(futures, todo)}
-        for fut in dask_completed(futures):
+        for fut in dask_completed(futures, loop=client.loop):
             yield index[fut.key], fut.result()
     finally:
         if owned:
