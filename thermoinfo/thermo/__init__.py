@@ -8,6 +8,8 @@
   dynamics, information flows, transfer entropies, the generalized second law.
 * :mod:`~thermoinfo.thermo.markov`: Markov chains along a protocol and at
   stationarity (Schnakenberg).
+* :mod:`~thermoinfo.thermo.representation`: an encoder/decoder pair as a
+  subsystem, sigma_tot = J - H at lam = gamma = 1.
 * :mod:`~thermoinfo.thermo.speed`: the Fisher metric along master-equation
   trajectories, the statistical length and the speed limit.
 * :mod:`~thermoinfo.thermo.fluctuation`: trajectory-level entropy production
@@ -41,6 +43,8 @@ __all__ = [
     "markov",
     "network_entropy_production",
     "path_entropy_production",
+    "representation",
+    "representation_entropy_production",
     "sample_paths",
     "speed",
     "speed_limit",
@@ -53,7 +57,7 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_module(
     __name__,
-    submodules=("bipartite", "fluctuation", "graphical", "markov", "speed"),
+    submodules=("bipartite", "fluctuation", "graphical", "markov", "representation", "speed"),
     attributes={
         "FixedKernelFamily": "graphical",
         "NetworkEntropyProduction": "graphical",
@@ -61,6 +65,7 @@ __getattr__, __dir__ = lazy_module(
         "subsystem_entropy_production": "graphical",
         "information_flow": "bipartite",
         "speed_limit": "speed",
+        "representation_entropy_production": "representation",
         "network_entropy_production": "graphical",
         "stochastic_interaction": "graphical",
         "MarkovEntropyProduction": "markov",
