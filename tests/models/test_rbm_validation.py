@@ -79,3 +79,99 @@ def test_unfitted_and_bad_params():
         RBM.from_params(np.array([[np.inf, 0.0]]))
     with pytest.raises(ValueError, match="weights"):
         RBM.from_params(np.zeros(3))
+
+
+_MALFORMED = {
+    "nan": np.array([[1, 1, np.nan, 1]]),
+    "inf": np.array([[1, 1, np.inf, 1]]),
+    "-inf": np.array([[1, 1, -np.inf, 1]]),
+    "empty": np.zeros((0, 4)),
+    "outside": np.array([[1, 1, 2, 1]]),
+    "fraction": np.array([[0.5, 1, 1, 1]]),
+    "narrow": np.array([[1, 1, 1]]),
+    "1-D": np.array([1, 1, 1, 1]),
+    "3-D": np.ones((2, 2, 4)),
+}
+
+
+@pytest.mark.parametrize("units, other", [("binary", -1), ("spin", 0)])
+@pytest.mark.parametrize("kind", [*_MALFORMED, "other unit set"])
+def test_fit_rejects_malformed_data_naming_x(units, other, kind):
+    X = np.array([[1, other, 1, 1]]) if kind == "other unit set" else _MALFORMED[kind]
+    with pytest.raises(ValueError, match=r"^X "):
+        RBM(4, 3, units=units, rng=0).fit(X)
+
+
+@pytest.mark.parametrize("name", ["weights", "visible_bias", "hidden_bias"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_from_params_rejects_non_finite_parameters(name, bad):
+    params = {"weights": np.zeros((4, 3)), "visible_bias": np.zeros(4), "hidden_bias": np.zeros(3)}
+    params[name].flat[1] = bad
+    with pytest.raises(ValueError, match=f"^{name} has 1 non-finite"):
+        RBM.from_params(**params)
+
+
+def test_from_params_rejects_non_numeric_weights():
+    with pytest.raises(TypeError, match="^weights"):
+        RBM.from_params([["a", "b"]])
+
+
+def _saved(tmp_path):
+    X = np.array([[1, 0, 1, 0], [0, 1, 0, 1]] * 5, dtype=np.int8)
+    return RBM(4, 3, n_epochs=1, rng=0).fit(X).save(tmp_path / "model.npz")
+
+
+def _load_error(path):
+    with pytest.raises(ValueError) as info:
+        RBM.load(path)
+    assert str(info.value).startswith(str(path)), str(info.value)
+    return str(info.value)
+
+
+def test_load_truncated_file(tmp_path):
+    path = _saved(tmp_path)
+    data = path.read_bytes()
+    for cut in (10, len(data) // 2, len(data) - 30):
+        bad = tmp_path / f"cut{cut}.npz"
+        bad.write_bytes(data[:cut])
+        _load_error(bad)
+
+
+def test_load_corrupted_file(tmp_path):
+    path = _saved(tmp_path)
+    data = bytearray(path.read_bytes())
+    # overwrite the stored weights' bytes (CRC mismatch) and, separately, a header
+    offset = data.index(b"weights.npy") + 200
+    for start in (offset, 0):
+        bad = bytearray(data)
+        bad[start:start + 40] = b"\xff" * 40
+        target = tmp_path / f"bad{start}.npz"
+        target.write_bytes(bytes(bad))
+        _load_error(target)
+
+
+def test_load_foreign_files(tmp_path):
+    text = tmp_path / "notes.npz"
+    text.write_text("not an archive\n")
+    _load_error(text)
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.zeros(3))
+    assert "missing" in _load_error(other)
+    single = tmp_path / "single.npy"
+    np.save(single, np.zeros(3))
+    assert "single array" in _load_error(single)
+    # an archive with the right names but wrong contents
+    path = _saved(tmp_path)
+    with np.load(path) as f:
+        arrays = dict(f)
+    for key, value in (("weights", np.full((4, 3), np.nan)), ("hyper_units", np.asarray("ternary")),
+                       ("hyper_n_hidden", np.asarray(5)), ("persistent_chains", np.full((10, 3), 7)),
+                       ("n_steps", np.asarray(-1)), ("hyper_k", np.zeros(2))):
+        broken = tmp_path / f"broken_{key}.npz"
+        np.savez(broken, **{**arrays, key: value})
+        _load_error(broken)
+
+
+def test_load_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        RBM.load(tmp_path / "absent.npz")
