@@ -54,9 +54,9 @@ def test_bad_temperature_and_methods(model):
     for call in (lambda: model.free_energy(v, temperature=0.0),
                  lambda: model.log_partition(temperature=-1.0),
                  lambda: model.sample(3, temperature=0.0)):
-        with pytest.raises(ValueError, match="^temperature"):
+        with pytest.raises(ValueError, match=r"^temperature"):
             call()
-    with pytest.raises(ValueError, match="^temperatures"):
+    with pytest.raises(ValueError, match=r"^temperatures"):
         model.thermodynamics([0.5, 0.0])
     with pytest.raises(ValueError, match="method"):
         model.log_partition("mcmc")
@@ -107,12 +107,12 @@ def test_fit_rejects_malformed_data_naming_x(units, other, kind):
 def test_from_params_rejects_non_finite_parameters(name, bad):
     params = {"weights": np.zeros((4, 3)), "visible_bias": np.zeros(4), "hidden_bias": np.zeros(3)}
     params[name].flat[1] = bad
-    with pytest.raises(ValueError, match=f"^{name} has 1 non-finite"):
+    with pytest.raises(ValueError, match=rf"^{name} has 1 non-finite"):
         RBM.from_params(**params)
 
 
 def test_from_params_rejects_non_numeric_weights():
-    with pytest.raises(TypeError, match="^weights"):
+    with pytest.raises(TypeError, match=r"^weights"):
         RBM.from_params([["a", "b"]])
 
 
