@@ -5,6 +5,7 @@
 finite-lattice solution in 2D, the transfer matrix in 1D).
 """
 
+from thermoinfo.systems.ising.monte_carlo import ALGORITHMS, IsingChains, Measurement, measure, sample
 from thermoinfo.systems.ising.references import (
     CRITICAL_TEMPERATURE,
     ExactThermodynamics,
@@ -17,12 +18,17 @@ from thermoinfo.systems.ising.references import (
 )
 
 __all__ = [
+    "ALGORITHMS",
     "CRITICAL_TEMPERATURE",
     "ExactThermodynamics",
+    "IsingChains",
+    "Measurement",
     "configuration_energy",
     "enumerate_exact",
     "exact",
     "kaufman",
+    "measure",
     "onsager",
+    "sample",
     "transfer_matrix",
 ]
