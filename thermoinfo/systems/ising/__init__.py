@@ -2,7 +2,8 @@
 
 ``sample(L, T, n_samples, ...)`` returns labelled +-1 configurations;
 ``exact(L, T)`` the exact per-spin ln Z, energy and specific heat (Kaufman's
-finite-lattice solution in 2D, the transfer matrix in 1D).
+finite-lattice solution in 2D, the transfer matrix in 1D); the thermometers
+read a temperature back from configurations.
 """
 
 from thermoinfo.systems.ising.monte_carlo import ALGORITHMS, IsingChains, Measurement, measure, sample
@@ -16,13 +17,21 @@ from thermoinfo.systems.ising.references import (
     onsager,
     transfer_matrix,
 )
+from thermoinfo.systems.ising.thermometer import (
+    EnergyThermometer,
+    MagnetizationThermometer,
+    TemperatureReading,
+)
 
 __all__ = [
     "ALGORITHMS",
     "CRITICAL_TEMPERATURE",
+    "EnergyThermometer",
     "ExactThermodynamics",
     "IsingChains",
+    "MagnetizationThermometer",
     "Measurement",
+    "TemperatureReading",
     "configuration_energy",
     "enumerate_exact",
     "exact",

@@ -255,7 +255,8 @@ def transfer_matrix(N: int, T: float, H: float = 0.0, J: float = 1.0) -> ExactTh
     T = _check_temperature(T)
     beta = 1.0 / T
     # ln lambda_+- as functions of beta, with analytic first and second derivatives.
-    # lambda = a +- d, a = e^{beta J} cosh(beta H), d = sqrt(q), q = e^{2 beta J} sinh^2(beta H) + e^{-2 beta J}.
+    # lambda = a +- d, a = e^{beta J} cosh(beta H), d = sqrt(q),
+    # q = e^{2 beta J} sinh^2(beta H) + e^{-2 beta J}.
     # Everything is scaled by e^{-beta |J|} to avoid overflow.
     bj, bh = beta * J, beta * H
     eJ = np.exp(bj - abs(bj))
@@ -312,8 +313,8 @@ def configuration_energy(spins: np.ndarray, J: float = 1.0, H: float = 0.0, dim:
 
     Examples
     --------
-    >>> configuration_energy(np.ones((3, 3), dtype=np.int8))   # 2 N bonds
-    array(-18.)
+    >>> float(configuration_energy(np.ones((3, 3), dtype=np.int8)))   # 2 N bonds
+    -18.0
     """
     s = spins.astype(np.int32)
     axes = (-1,) if dim == 1 else (-2, -1)
@@ -446,7 +447,7 @@ def exact(L: int, T: float, H: float = 0.0, dim: int = 2, J: float = 1.0) -> Exa
     --------
     >>> r = exact(64, CRITICAL_TEMPERATURE)
     >>> round(r.u, 6), round(r.c, 4)
-    (-1.413821, 1.8843)
+    (-1.423938, 2.1922)
     """
     L = check_positive_int(L, "L", minimum=2)
     T = _check_temperature(T)
