@@ -59,10 +59,12 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be an array of numbers (got {type(x).__name__})")
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        arr = np.asarray(x)
+        if arr.dtype.kind != "c":
+            return arr.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers (got {type(x).__name__})") from exc
-    return arr
+    raise TypeError(f"{name} must be an array of real numbers (got dtype {arr.dtype})")
 
 
 def _check_entries(arr: np.ndarray, name: str) -> None:

@@ -70,7 +70,8 @@ def _pair(p: Any, q: Any, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
     pa = as_distribution(p, "p", normalize=normalize)
     qa = as_distribution(q, "q", normalize=normalize)
     if pa.shape != qa.shape:
-        raise ValueError(f"p and q must have the same shape (got {pa.shape} and {qa.shape})")
+        raise ValueError(f"q has shape {qa.shape} but p has shape {pa.shape}; "
+                         "p and q must have the same shape")
     return pa, qa
 
 
@@ -140,9 +141,9 @@ def _h_of(arr: np.ndarray, keep: tuple[int, ...]) -> float:
     return _entropy_kernel(arr.sum(axis=drop))
 
 
-def _groups(p: Any, groups: dict[str, Any], normalize: bool
+def _groups(p: Any, groups: dict[str, Any], normalize: bool, name: str = "p"
             ) -> tuple[np.ndarray, dict[str, tuple[int, ...]]]:
-    arr = as_distribution(p, "p", normalize=normalize)
+    arr = as_distribution(p, name, normalize=normalize)
     dims = dims_of(p)
     out = {k: resolve_axes(v, arr.ndim, k, dims) for k, v in groups.items()}
     names = list(out)
@@ -170,14 +171,16 @@ def mutual_information(p_xy: Any, x: Any = None, y: Any = None, *,
     >>> thermoinfo.mutual_information(np.eye(2) / 2, base=2)
     1.0
     """
-    ndim = np.ndim(p_xy.values if hasattr(p_xy, "dims") else p_xy)
     if x is None and y is None:
-        if ndim != 2:
-            raise ValueError(f"p_xy is {ndim}-D; name the axes of x and y for tables not 2-D")
-        x, y = 0, 1
+        arr = as_distribution(p_xy, "p_xy", normalize=normalize)
+        if arr.ndim != 2:
+            raise ValueError(f"p_xy is {arr.ndim}-D; name the axes of x and y for tables not 2-D")
+        g = {"x": (0,), "y": (1,)}
     elif x is None or y is None:
-        raise ValueError("give both x and y, or neither for a 2-D table")
-    arr, g = _groups(p_xy, {"x": x, "y": y}, normalize)
+        raise ValueError(f"{'y' if y is None else 'x'} is missing: give both x and y, "
+                         "or neither for a 2-D table")
+    else:
+        arr, g = _groups(p_xy, {"x": x, "y": y}, normalize, "p_xy")
     xy = tuple(sorted(g["x"] + g["y"]))
     val = _h_of(arr, g["x"]) + _h_of(arr, g["y"]) - _h_of(arr, xy)
     return _scale(max(val, 0.0), base)

@@ -141,7 +141,8 @@ def gaussian_kl(mean_p: Any, cov_p: Any, mean_q: Any, cov_q: Any) -> float:
     mp = _as_mean(mean_p, "mean_p")
     mq = _as_mean(mean_q, "mean_q")
     if mp.shape != mq.shape:
-        raise ValueError(f"mean_p and mean_q must have the same length (got {mp.size} and {mq.size})")
+        raise ValueError(f"mean_q has {mq.size} entries but mean_p has {mp.size}; "
+                         "they must have the same length")
     sp, lp = _as_cov(cov_p, "cov_p", mp.size)
     _, lq = _as_cov(cov_q, "cov_q", mq.size)
     k = mp.size

@@ -102,7 +102,8 @@ def pythagoras(p: Any, q: Any, family: Any, *, check_membership: bool = True,
     pa = as_distribution(p, "p", normalize=normalize)
     qa = as_distribution(q, "q", normalize=normalize)
     if pa.shape != qa.shape:
-        raise ValueError(f"p and q must have the same shape (got {pa.shape} and {qa.shape})")
+        raise ValueError(f"q has shape {qa.shape} but p has shape {pa.shape}; "
+                         "p and q must have the same shape")
     dims = dims_of(p)
     if check_membership and not fam.contains(qa, dims, atol=atol):
         raise ValueError(

@@ -78,7 +78,8 @@ def _pair(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
     pa = as_object_array(p, "p")
     qa = as_object_array(q, "q")
     if pa.shape != qa.shape:
-        raise ValueError(f"p and q must have the same shape (got {pa.shape} and {qa.shape})")
+        raise ValueError(f"q has shape {qa.shape} but p has shape {pa.shape}; "
+                         "p and q must have the same shape")
     return pa, qa
 
 
