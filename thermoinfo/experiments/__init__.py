@@ -25,7 +25,7 @@ EXPERIMENTS: dict[str, str] = {
 }
 
 #: Keywords of ``run`` that the command line sets itself (not experiment parameters).
-RUN_KEYWORDS = frozenset({"quick", "rng", "scheduler", "checkpoint", "resume", "progress"})
+RUN_KEYWORDS = frozenset({"quick", "rng", "scheduler", "checkpoint", "resume", "progress", "timeout"})
 
 
 def list_experiments() -> dict[str, str]:
@@ -71,7 +71,8 @@ def get(name: str) -> Any:
 def parameters(name: str) -> dict[str, Any]:
     """The parameters of experiment ``name``'s ``run`` and their defaults
     (``inspect.Parameter.empty`` when there is none), without the keywords the
-    command line sets itself (quick, rng, scheduler, checkpoint, resume, progress).
+    command line sets itself (quick, rng, scheduler, checkpoint, resume, progress,
+    timeout).
 
     Examples
     --------

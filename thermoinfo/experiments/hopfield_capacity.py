@@ -185,7 +185,7 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
         n_probes: int | None = None, model_units: int | None = None, alpha_model: Any = None,
         degree: int = 3, beta: float = 1.0, quick: bool = False, rng: Any = None,
         scheduler: Any = "serial", checkpoint: Any = None, resume: bool = False,
-        progress: bool = False) -> Any:
+        progress: bool = False, timeout: float = 10.0) -> Any:
     """Retrieval overlap against load, with the replica-symmetric curve.
 
     The N x alpha grid and the model x alpha_model grid are two
@@ -224,6 +224,8 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
         Continue the run in ``checkpoint``.
     progress : bool
         Show a tqdm progress bar.
+    timeout : float
+        Seconds to wait for a Dask scheduler.
 
     Returns
     -------
@@ -277,7 +279,7 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
     seed = resolve_seed(rng)
     main_seed, model_seed = _sweep_seeds(seed)
     ckpt = None if checkpoint is None else Path(checkpoint)
-    common = dict(scheduler=scheduler, resume=resume, progress=progress)
+    common = dict(scheduler=scheduler, resume=resume, progress=progress, timeout=timeout)
     main = sweep(partial(capacity_point, n_realizations=n_realizations, n_probes=n_probes),
                  {"alpha": alphas, "N": sizes}, seed=main_seed,
                  checkpoint=None if ckpt is None else ckpt / "capacity",
@@ -293,7 +295,8 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
 
     alpha_c, m_c = critical_load()
     ds = xr.merge([main, side], combine_attrs="drop_conflicts")
-    ds.attrs = {}
+    ds.attrs = {"resumed_points": int(main.attrs["sweep_points_resumed"]
+                                      + side.attrs["sweep_points_resumed"])}
     ds["overlap"].attrs = variable_attrs("retrieval overlap m after T=0 relaxation from a stored pattern",
                                          "1")
     ds["overlap_se"].attrs = variable_attrs("standard error of the overlap over realizations", "1")

@@ -36,6 +36,7 @@ import json
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -287,9 +288,17 @@ def _connect(scheduler: Any, timeout: float) -> tuple[Any, bool]:
     return client, True
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops the sweep)."""
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)  # the sweep's process was killed: stop computing points nobody will collect
+
+
+def _init_worker() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the sweep), and a
+    worker whose parent was killed exits instead of running on as an orphan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
 
 def _run_points(todo: list[int], fn: Callable[..., Any], points: list[dict[str, Any]],
@@ -312,7 +321,7 @@ def _run_points(todo: list[int], fn: Callable[..., Any], points: list[dict[str, 
         method = ("fork" if "fork" in methods and threading.active_count() == 1
                   else "forkserver" if "forkserver" in methods else "spawn")
         context = multiprocessing.get_context(method)
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker)
         finished = False
         try:
             futures = {executor.submit(_evaluate, fn, points[k], _point_seed(seq, k), fn_name): k
@@ -382,7 +391,8 @@ def sweep(fn: Callable[..., Any], grid: Mapping[str, Any], *, scheduler: Any = N
     -------
     xarray.Dataset
         The grid axes as leading dims and coordinates, then each variable's own
-        dims; attrs ``seed``, ``sweep_function``, ``sweep_points``.
+        dims; attrs ``seed``, ``sweep_function``, ``sweep_points`` and
+        ``sweep_points_resumed`` (points loaded from the checkpoint).
 
     Raises
     ------
@@ -464,5 +474,6 @@ def sweep(fn: Callable[..., Any], grid: Mapping[str, Any], *, scheduler: Any = N
             bar.close()
 
     out = _combine(results, axes, coord_attrs, fn_name)
-    out.attrs.update({"seed": _seed_record(seq), "sweep_function": fn_name, "sweep_points": len(points)})
+    out.attrs.update({"seed": _seed_record(seq), "sweep_function": fn_name, "sweep_points": len(points),
+                      "sweep_points_resumed": len(points) - len(todo)})
     return out
