@@ -39,3 +39,11 @@ def test_example_prints_table_and_heat_relation(capsys):
     ep = two_spin_glauber(0.7, 1.5, (0.2, -0.1))
     assert [float(v) for v in table[2]] == pytest.approx([1.5, ep.total, ep.system, ep.bath, *ep.partial],
                                                          abs=1e-6)
+
+
+def test_docs_figures_exist():
+    text = (ROOT / "docs" / "thermo.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert images
+    for path in images:
+        assert (ROOT / "docs" / path).is_file(), path
