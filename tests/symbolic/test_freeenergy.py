@@ -1,6 +1,7 @@
 """The symbolic twin proves the first law, the envelope theorem and the Maxwell
 relation, and its lambdified expressions match the numeric closed forms."""
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -20,11 +21,11 @@ def models():
 def test_identities_are_proven(models, name):
     model = models[name]
     proven = model.prove()
-    expected = {"stationarity", "envelope_lam", "first_law_lam", "F_is_J_at_optimum"}
+    expected = {"envelope_lam", "first_law_lam", "F_is_J_at_optimum"}
     if model.gamma is None:
         expected |= {"slope_lam_is_minus_dR_dD"}
     else:
-        expected |= {"envelope_gamma", "first_law_gamma", "maxwell", "maxwell_F"}
+        expected |= {"envelope_gamma", "first_law_gamma", "maxwell"}
     assert set(proven) == expected
     assert all(proven.values()), proven
     # the stationary point is a minimum of J
@@ -91,3 +92,77 @@ def test_lambdify_rejects_unknown_names(models):
         models["hamming"].lambdify("S")
     with pytest.raises(ValueError, match="name"):
         models["hamming"].lambdify("d2F/dgamma2")
+
+
+# Independent numeric twins: J written out in numpy, minimized by a bounded scalar
+# search. The symbolic optimum is solved from dJ = 0, so it is checked here
+# against a minimizer that knows nothing of that equation.
+
+def _j_hamming(delta, lam, M):
+    log = mpmath.log
+    h = -delta * log(delta) - (1 - delta) * log(1 - delta)
+    return log(M) - h - delta * log(M - 1) + lam * delta
+
+
+def _j_linear_gaussian(kappa, lam, gamma, sigma2, b, nu, s2, t2):
+    log, pi = mpmath.log, mpmath.pi
+    return (log(sigma2 / kappa) / 2 + lam * (log(2 * pi * s2) / 2 + kappa / (2 * s2))
+            + gamma * (log(2 * pi * t2) / 2 + (b * b * kappa + nu) / (2 * t2)))
+
+
+def _argmin(f, hi):
+    """Golden-section search of a unimodal f on (0, hi) in 40-digit arithmetic
+    (a double-precision minimizer only locates a minimum to ~1e-8)."""
+    with mpmath.workdps(40):
+        a, b = mpmath.mpf(0), mpmath.mpf(hi)
+        r = (mpmath.sqrt(5) - 1) / 2
+        c, d = b - r * (b - a), a + r * (b - a)
+        fc, fd = f(c), f(d)
+        while b - a > mpmath.mpf(10) ** -25:
+            if fc < fd:
+                b, d, fd = d, c, fc
+                c = b - r * (b - a)
+                fc = f(c)
+            else:
+                a, c, fc = c, d, fd
+                d = a + r * (b - a)
+                fd = f(d)
+        return float((a + b) / 2)
+
+
+@pytest.mark.parametrize("M", [2, 3, 5])
+def test_hamming_optimum_is_the_numeric_minimum(models, M):
+    model = models["hamming"]
+    for lam in (0.5, 1.0, 3.0):
+        delta = _argmin(lambda d, lam=lam: _j_hamming(d, lam, M), (M - 1) / M)
+        assert model.lambdify("optimum")(lam, M) == pytest.approx(delta, abs=1e-12)
+
+
+LG_ARGS = (1.4, 2.2, 1.5, 0.8, 0.3, 0.6, 0.9)   # lam, gamma, sigma2, b, nu, s2, t2 (active branch)
+
+
+def _numeric_linear_gaussian(lam, gamma):
+    sigma2, b, nu, s2, t2 = LG_ARGS[2:]
+    kappa = _argmin(lambda k: _j_linear_gaussian(k, lam, gamma, *LG_ARGS[2:]), sigma2)
+    D = 0.5 * np.log(2 * np.pi * s2) + kappa / (2 * s2)
+    C = 0.5 * np.log(2 * np.pi * t2) + (b * b * kappa + nu) / (2 * t2)
+    return kappa, D, C
+
+
+def test_linear_gaussian_optimum_and_maxwell_against_numeric_minimization(models):
+    model = models["linear_gaussian"]
+    lam, gamma = LG_ARGS[:2]
+    kappa, D, _ = _numeric_linear_gaussian(lam, gamma)
+    assert kappa < LG_ARGS[2]                          # interior: the active branch
+    assert model.lambdify("optimum")(*LG_ARGS) == pytest.approx(kappa, abs=1e-12)
+    assert model.lambdify("D")(*LG_ARGS) == pytest.approx(D, abs=1e-12)
+    # Maxwell: dD/dgamma and dC/dlam, each a central difference of fresh numeric minima
+    h = 1e-3
+    dD_dgamma = (_numeric_linear_gaussian(lam, gamma + h)[1]
+                 - _numeric_linear_gaussian(lam, gamma - h)[1]) / (2 * h)
+    dC_dlam = (_numeric_linear_gaussian(lam + h, gamma)[2]
+               - _numeric_linear_gaussian(lam - h, gamma)[2]) / (2 * h)
+    mixed = model.lambdify("d2F/dlamdgamma")(*LG_ARGS)
+    assert abs(mixed) > 1e-2                           # the relation is not 0 = 0
+    assert dD_dgamma == pytest.approx(mixed, abs=1e-6)      # O(h^2) truncation
+    assert dC_dlam == pytest.approx(mixed, abs=1e-6)
