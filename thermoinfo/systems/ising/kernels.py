@@ -18,8 +18,10 @@ word costs about log2(64) + 1.3 random words and every chain's acceptance is an
 exact Bernoulli(p) draw (to 2^-64). Sites are visited in checkerboard order; for
 even L the sites of one colour are independent and the rows of a colour run in
 parallel (numba ``prange``), each row with its own random stream so that the
-result does not depend on the thread schedule. For odd L the sweep is
-sequential (typewriter order), which is exact for any L.
+result does not depend on the thread schedule. For odd L (no checkerboard) a
+sweep is N updates at uniformly drawn sites: a fixed typewriter order with
+Metropolis' deterministic zero-cost flips traps small odd lattices in
+near-periodic orbits for thousands of sweeps (observed at L = 3).
 
 Wolff single-cluster updates (Wolff, Phys. Rev. Lett. 62, 361 (1989)), H = 0:
 grow a cluster from a random seed adding aligned neighbours with probability
@@ -271,9 +273,29 @@ def _sweep_row(words, g, y, color, step, Ly, Lx, dim, thr, always, spin_dependen
 
 
 @numba.njit(cache=True)
+def _random_site_sweep(words, g, states, thr, always, dim, spin_dependent, cls, cls_thr,
+                       counts):  # pragma: no cover - compiled
+    """N updates at sites drawn uniformly (exactly, by rejection) from the stream of row 0."""
+    _, Ly, Lx = words.shape
+    n_sites = np.uint64(Ly * Lx)
+    limit = _ONES - (_ONES % n_sites + _U1) % n_sites   # largest multiple of N, minus one
+    st = states[g, 0]
+    for _ in range(Ly * Lx):
+        r = _next(st)
+        while r > limit:
+            r = _next(st)
+        site = np.int64(r % n_sites)
+        y = site // Lx
+        x = site - y * Lx
+        s0, s1, s2, s3 = _update_word(words, g, y, x, Ly, Lx, dim, thr, always, spin_dependent,
+                                      st[0], st[1], st[2], st[3], cls, cls_thr, counts)
+        st[0], st[1], st[2], st[3] = s0, s1, s2, s3
+
+
+@numba.njit(cache=True)
 def _sweep_group(words, g, states, thr, always, dim, spin_dependent, n_sweeps,
                  bipartite):  # pragma: no cover - compiled
-    """Sweeps of group g: checkerboard order for even L, typewriter order otherwise."""
+    """Sweeps of group g: checkerboard order for even L, random sites otherwise."""
     _, Ly, Lx = words.shape
     cls = np.empty(10, dtype=np.uint64)
     cls_thr = np.empty(10, dtype=np.uint64)
@@ -285,9 +307,7 @@ def _sweep_group(words, g, states, thr, always, dim, spin_dependent, n_sweeps,
                     _sweep_row(words, g, y, color, 2, Ly, Lx, dim, thr, always, spin_dependent,
                                states[g, y], cls, cls_thr, counts)
         else:
-            for y in range(Ly):
-                _sweep_row(words, g, y, 0, 1, Ly, Lx, dim, thr, always, spin_dependent,
-                           states[g, y], cls, cls_thr, counts)
+            _random_site_sweep(words, g, states, thr, always, dim, spin_dependent, cls, cls_thr, counts)
 
 
 @numba.njit(cache=True)
