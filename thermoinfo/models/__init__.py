@@ -13,13 +13,14 @@ __all__ = [
     "Hopfield",
     "ModernHopfield",
     "boltzmann",
+    "encdec",
     "hopfield",
     "rbm",
 ]
 
 __getattr__, __dir__ = lazy_module(
     __name__,
-    submodules=("boltzmann", "hopfield", "rbm"),
+    submodules=("boltzmann", "encdec", "hopfield", "rbm"),
     attributes={
         "Hopfield": "hopfield",
         "DenseAssociativeMemory": "hopfield",
