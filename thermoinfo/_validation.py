@@ -137,7 +137,7 @@ def as_conditional(T: Any, name: str = "T", *, n_condition_axes: int = 1,
     if np.any(dev > ATOL):
         idx = np.unravel_index(int(np.argmax(dev)), rows.shape[:-1]) if rows.ndim > 1 else ()
         raise DistributionError(
-            f"every row of {name} (last axis, the outcome) must sum to 1; row {idx} sums to "
+            f"{name}: every row (last axis, the outcome) must sum to 1; row {idx} sums to "
             f"{float(rows[idx + (0,)] if idx else rows[0]):.12g}. Tables are indexed "
             "[condition..., outcome] like predict_proba; pass normalize=True to rescale rows"
         )

@@ -191,9 +191,9 @@ def test_bad_kernels_and_distributions():
     bad = K.copy()
     bad[0, 1] = [0.7, 0.7]
     p0 = np.full((2, 2), 0.25)
-    with pytest.raises(ValueError, match=r"^(every row of )?K_x\b"):
+    with pytest.raises(ValueError, match=r"^K_x\b"):
         generalized_second_law(p0, bad, K, n_steps=1)
-    with pytest.raises(ValueError, match=r"^(every row of )?K_y\b"):
+    with pytest.raises(ValueError, match=r"^K_y\b"):
         sequential_kernel(K, bad)
     with pytest.raises(ValueError, match=r"^K_y must be indexed"):
         sequential_kernel(K, np.full((2, 2, 3), 1 / 3))

@@ -146,12 +146,12 @@ def test_linear_gaussian_any_encoder_and_scalar_case():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"encoder": np.full((2, 2), 0.6)}, r"^(every row of )?encoder\b"),
+        ({"encoder": np.full((2, 2), 0.6)}, r"^encoder\b"),
         ({"decoder": np.full((3, 2), 0.5)}, r"^decoder must have shape"),
         ({"classifier": None}, r"^classifier is required"),
         ({"classifier": np.full((2, 3), 1 / 3)}, r"^classifier must have shape"),
         ({"prior": [0.2, 0.3, 0.5]}, r"^prior must have"),
-        ({"p_xy": np.full((2, 2), 0.3)}, r"^(every row of )?p_xy\b|^p_xy"),
+        ({"p_xy": np.full((2, 2), 0.3)}, r"^p_xy\b"),
     ],
 )
 def test_bad_input(kwargs, match):

@@ -194,9 +194,9 @@ def test_bad_kernels():
     T = np.full((2, 2, 2, 2), 0.25)
     bad = T.copy()
     bad[0, 0, 0, 0] = 0.5
-    with pytest.raises(ValueError, match=r"^(every row of )?T\b"):
+    with pytest.raises(ValueError, match=r"^T\b"):
         subsystem_entropy_production(p_x, bad)
-    with pytest.raises(ValueError, match=r"^(every row of )?T_back\b"):
+    with pytest.raises(ValueError, match=r"^T_back\b"):
         subsystem_entropy_production(p_x, T, bad)
     with pytest.raises(ValueError, match=r"^T must have"):
         subsystem_entropy_production(p_x, T[0])
