@@ -20,6 +20,7 @@ __all__ = ["EXPERIMENTS", "canonical_name", "get", "list_experiments", "paramete
 
 #: name -> one-line description of every registered experiment.
 EXPERIMENTS: dict[str, str] = {
+    "entropy_production": "Entropy production of two Glauber spins and of each spin over (beta, J)",
     "hopfield_capacity": "Hopfield retrieval overlap against load alpha = P/N, with the "
                          "Amit-Gutfreund-Sompolinsky replica-symmetric curve",
 }
