@@ -96,8 +96,7 @@ def test_attributes_reproducibility_and_netcdf(ds, tmp_path):
 
     for name in list(ds.data_vars) + list(ds.coords):
         assert ds[name].attrs.get("long_name"), name
-        if name != "process":
-            assert ds[name].attrs.get("units"), name
+        assert ds[name].attrs.get("units"), name
     assert ds.sigma_tot.attrs["units"] == "nat"
     assert ds.attrs["seed"] == "11" and ds.attrs["title"] and ds.attrs["references"]
     assert "history" in ds.attrs

@@ -167,7 +167,7 @@ def run(beta: Any = None, J: Any = None, *, h: Any = (0.2, -0.1), p_x: Any = Non
         data,
         coords={
             "process": ("process", list(PROCESSES),
-                        {"long_name": "Glauber update of the two spins as a Bayesian network"}),
+                        variable_attrs("Glauber update of the two spins as a Bayesian network", "1")),
             "subsystem": ("subsystem", np.array([0, 1]), variable_attrs("spin index", "1")),
             "beta": ("beta", betas, variable_attrs("inverse temperature", "1")),
             "J": ("J", Js, variable_attrs("coupling", "1")),
