@@ -94,6 +94,13 @@ def as_finite_table(value: Any, name: str, ndim: int) -> np.ndarray:
 
 def as_grid(values: Any, name: str) -> np.ndarray:
     """A number or a non-empty 1-D sequence of non-negative finite multipliers."""
+    try:
+        kind = np.asarray(getattr(values, "values", values)).dtype.kind
+    except (TypeError, ValueError):
+        kind = "O"
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be a real number or a 1-D sequence of real numbers "
+                        f"(got {type(values).__name__})")
     arr = np.atleast_1d(_as_float_array(values, name))
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a number or a non-empty 1-D sequence (got shape {arr.shape})")

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from scipy.special import xlogy
 
-from thermoinfo._validation import as_conditional, as_distribution, check_nonnegative
+from thermoinfo._validation import _as_float_array, as_conditional, as_distribution, check_nonnegative
 
 __all__ = [
     "Estimate",
@@ -213,7 +213,7 @@ def functionals(p_xy: Any, encoder: Any, prior: Any, decoder: Any, classifier: A
 
 
 def _per_point(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64)
+    arr = _as_float_array(values, name)
     if arr.ndim == 0 or arr.ndim > 2:
         raise ValueError(f"{name} must be 1-D (one value per sample) or 2-D (n_data, n_z_samples); "
                          f"got shape {arr.shape}")
@@ -224,7 +224,7 @@ def _per_point(values: Any, name: str) -> np.ndarray:
 
 def mean_with_stderr(samples: Any) -> Estimate:
     """Sample mean and its standard error std(ddof=1)/sqrt(n) of a 1-D array."""
-    x = np.asarray(samples, dtype=np.float64).ravel()
+    x = _as_float_array(samples, "samples").ravel()
     if x.size < 2:
         raise ValueError(f"samples needs at least two values for a standard error (got {x.size})")
     if np.any(np.isinf(x)):

@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from thermoinfo._validation import check_nonnegative, check_positive
+from thermoinfo._validation import _as_float_array, check_nonnegative, check_positive
 
 __all__ = [
     "GaussianIB",
@@ -93,8 +93,8 @@ def _as_covariance(cov: Any, name: str, *, allow_singular: bool = False) -> np.n
         raise TypeError(f"{name} must be a square matrix of real numbers") from exc
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        raise ValueError(f"{name} must be a square matrix (got shape {arr.shape})")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix (got shape {arr.shape})")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} has non-finite entries")
     if not np.allclose(arr, arr.T, rtol=1e-10, atol=1e-12):
@@ -108,7 +108,7 @@ def _as_covariance(cov: Any, name: str, *, allow_singular: bool = False) -> np.n
 
 
 def _as_variances(variances: Any) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(variances, dtype=np.float64))
+    arr = np.atleast_1d(_as_float_array(variances, "variances"))
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"variances must be a non-empty 1-D array (got shape {arr.shape})")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
@@ -281,7 +281,7 @@ def _model(cov_x: Any, label_weights: Any, label_noise: Any, decoder_variance: f
     if label_weights is None:
         B = np.zeros((0, n))
     else:
-        B = np.atleast_2d(np.asarray(label_weights, dtype=np.float64))
+        B = np.atleast_2d(_as_float_array(label_weights, "label_weights"))
         if B.ndim != 2 or B.shape[1] != n or not np.all(np.isfinite(B)):
             raise ValueError(f"label_weights must be a finite (m, {n}) matrix (got shape {B.shape})")
     m = B.shape[0]
@@ -377,7 +377,7 @@ def linear_gaussian_objective(cov_x: Any, encoder: Any, lam: float, gamma: float
     cov, B, noise, s2, t2 = _model(cov_x, label_weights, label_noise, decoder_variance,
                                    classifier_variance)
     n, m = cov.shape[0], B.shape[0]
-    A = np.atleast_2d(np.asarray(encoder, dtype=np.float64))
+    A = np.atleast_2d(_as_float_array(encoder, "encoder"))
     if A.ndim != 2 or A.shape[1] != n:
         raise ValueError(f"encoder must be a (k, {n}) matrix (got shape {A.shape})")
     k = A.shape[0]
@@ -386,8 +386,8 @@ def linear_gaussian_objective(cov_x: Any, encoder: Any, lam: float, gamma: float
     cov_xz = cov @ A.T
     R = 0.5 * (np.linalg.slogdet(cov_z)[1] - np.linalg.slogdet(noise_z)[1])
     W_opt = np.linalg.solve(cov_z, cov_xz.T).T
-    W = W_opt if decoder is None else np.asarray(decoder, dtype=np.float64)
-    V = B @ W_opt if classifier is None else np.asarray(classifier, dtype=np.float64)
+    W = W_opt if decoder is None else _as_float_array(decoder, "decoder")
+    V = B @ W_opt if classifier is None else _as_float_array(classifier, "classifier")
     # E||x - W z||^2 = tr(Sigma - W Sigma_zx - Sigma_xz W^T + W Sigma_z W^T)
     mse = float(np.trace(cov - 2.0 * W @ cov_xz.T + W @ cov_z @ W.T))
     cov_yz = B @ cov_xz
@@ -438,11 +438,11 @@ def linear_gaussian_differential(cov_x: Any, lam: float, gamma: float = 0.0, *,
     cov, B, _noise, s2, t2 = _model(cov_x, label_weights, label_noise, decoder_variance,
                                     classifier_variance)
     n, m = cov.shape[0], B.shape[0]
-    dcov = np.zeros((n, n)) if d_cov_x is None else np.atleast_2d(np.asarray(d_cov_x, dtype=np.float64))
+    dcov = np.zeros((n, n)) if d_cov_x is None else np.atleast_2d(_as_float_array(d_cov_x, "d_cov_x"))
     dB = np.zeros_like(B) if d_label_weights is None else np.atleast_2d(
-        np.asarray(d_label_weights, dtype=np.float64))
+        _as_float_array(d_label_weights, "d_label_weights"))
     dnoise = np.zeros((m, m)) if d_label_noise is None else np.atleast_2d(
-        np.asarray(d_label_noise, dtype=np.float64))
+        _as_float_array(d_label_noise, "d_label_noise"))
     if dcov.shape != (n, n) or dB.shape != B.shape or dnoise.shape != (m, m):
         raise ValueError("the direction must have the shapes of cov_x, label_weights and label_noise")
     d_lam, d_gamma = float(d_lam), float(d_gamma)
@@ -530,12 +530,12 @@ def gaussian_information_bottleneck(cov_x: Any, cov_xy: Any, cov_y: Any, beta: A
     """
     cx = _as_covariance(cov_x, "cov_x")
     cy = _as_covariance(cov_y, "cov_y")
-    cxy = np.atleast_2d(np.asarray(cov_xy, dtype=np.float64))
+    cxy = np.atleast_2d(_as_float_array(cov_xy, "cov_xy"))
     if cxy.shape != (cx.shape[0], cy.shape[0]):
         raise ValueError(f"cov_xy must have shape {(cx.shape[0], cy.shape[0])} (got {cxy.shape})")
-    _as_covariance(np.block([[cx, cxy], [cxy.T, cy]]), "joint covariance of (x, y)",
+    _as_covariance(np.block([[cx, cxy], [cxy.T, cy]]), "cov_xy: the joint covariance of (x, y)",
                    allow_singular=True)
-    betas = np.atleast_1d(np.asarray(beta, dtype=np.float64))
+    betas = np.atleast_1d(_as_float_array(beta, "beta"))
     if not np.all(np.isfinite(betas)) or np.any(betas < 0):
         raise ValueError("beta must be finite and >= 0")
     cond = cx - cxy @ np.linalg.solve(cy, cxy.T)

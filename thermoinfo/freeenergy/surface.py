@@ -47,6 +47,8 @@ def n_clusters(solution: FreeEnergySolution, atol: float = 1e-6) -> int:
     >>> n_clusters(solve(p, 0.0, 1.0, 3, rng=0)), n_clusters(solve(p, 0.0, 10.0, 3, rng=0))
     (1, 2)
     """
+    if not isinstance(solution, FreeEnergySolution):
+        raise TypeError(f"solution must be a FreeEnergySolution from solve (got {type(solution).__name__})")
     live = np.flatnonzero(solution.prior > DEAD_MASS)
     rows = np.concatenate([solution.decoder[live], solution.classifier[live]], axis=1)
     distinct: list[np.ndarray] = []

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp, xlogy
 
-from thermoinfo._validation import as_conditional, as_distribution, check_nonnegative
-from thermoinfo.freeenergy._core import _FREE, objective
+from thermoinfo._validation import _as_float_array, as_conditional, as_distribution, check_nonnegative
+from thermoinfo.freeenergy._core import _FREE, as_grid, objective
 from thermoinfo.freeenergy.tabular import FreeEnergySolution
 
 __all__ = ["GibbsWeights", "TemperedSolution", "gibbs_weights", "tempered", "tempered_surface"]
@@ -61,7 +61,7 @@ class GibbsWeights:
 
 
 def _check_energies(energies: Any) -> np.ndarray:
-    e = np.asarray(energies, dtype=np.float64)
+    e = _as_float_array(energies, "energies")
     if e.ndim != 1 or e.size == 0:
         raise ValueError(f"energies must be a non-empty 1-D array, one per candidate (got shape {e.shape})")
     if np.any(np.isnan(e)) or np.any(e == -np.inf):
@@ -95,7 +95,7 @@ def gibbs_weights(energies: Any, sigma: float, prior: Any = None) -> GibbsWeight
         raise ValueError(f"prior must have one entry per candidate ({e.size}); got {q.size}")
     support = (q > 0) & np.isfinite(e)
     if not np.any(support):
-        raise ValueError("no candidate has positive prior weight and finite energy")
+        raise ValueError("prior: no candidate has positive prior weight and finite energy")
     if sigma == 0.0:
         e_min = float(np.min(e[support]))
         arg = support & (e == e_min)
@@ -147,6 +147,8 @@ def _candidate_functionals(p_xy: np.ndarray, family: Any) -> np.ndarray:
     pxy = p_xy[np.ix_(sx, sy)]
     if isinstance(family, np.ndarray) and family.ndim == 3:
         family = list(family)
+    if isinstance(family, (str, bytes)) or not hasattr(family, "__len__"):
+        raise TypeError(f"family must be a sequence of encoder tables (got {type(family).__name__})")
     if len(family) == 0:
         raise ValueError("family must hold at least one candidate encoder")
     out = np.empty((len(family), 3))
@@ -199,12 +201,9 @@ def tempered_surface(p_xy: Any, family: Any, lam: Any, gamma: Any, sigma: Any,
     from thermoinfo._attrs import variable_attrs
 
     p = as_distribution(p_xy, "p_xy", ndim=2)
-    lams = np.atleast_1d(np.asarray(lam, dtype=np.float64))
-    gammas = np.atleast_1d(np.asarray(gamma, dtype=np.float64))
-    sigmas = np.atleast_1d(np.asarray(sigma, dtype=np.float64))
-    for name, arr in (("lam", lams), ("gamma", gammas), ("sigma", sigmas)):
-        for v in arr:
-            check_nonnegative(float(v), name)
+    lams = as_grid(lam, "lam")
+    gammas = as_grid(gamma, "gamma")
+    sigmas = as_grid(sigma, "sigma")
     rdc = _candidate_functionals(p, family)
     shape = (lams.size, gammas.size, sigmas.size)
     out = {k: np.empty(shape) for k in ("R", "D", "C", "S", "J", "F", "d2F_dsigma2")}
