@@ -152,6 +152,26 @@ def test_generalized_second_law_and_fluctuation_theorem(case):
         assert abs(m - exact) < 3 * s, (name, m, exact, s)
 
 
+def test_the_other_subsystem_obeys_its_own_law():
+    rng = np.random.default_rng(8)
+    Kx, Ky = _kernel(rng, (2, 3, 2)), _kernel(rng, (2, 3, 3))
+    p0 = _kernel(rng, 6).reshape(2, 3)
+    ry = generalized_second_law(p0, Kx, Ky, n_steps=2, prob_x=0.4, subsystem="y")
+    # the same as running the process with the roles exchanged
+    swapped = generalized_second_law(p0.T, Ky.transpose(1, 0, 2), Kx.transpose(1, 0, 2), n_steps=2,
+                                     prob_x=0.6)
+    assert ry == swapped
+    assert ry.fluctuation == pytest.approx(1.0, abs=1e-12) and ry.sigma >= ry.theta
+    # one step by hand: <sigma_Y> = H(Y1) - H(Y0) + (1 - a) E log K_Y / K_Y^rev
+    r1 = generalized_second_law(p0, Kx, Ky, n_steps=1, prob_x=0.4, subsystem="y")
+    p1 = (p0.ravel() @ sequential_kernel(Kx, Ky, 0.4)).reshape(2, 3)
+    bath = sum(p0[x, y] * 0.6 * Ky[x, y, y1] * np.log(Ky[x, y, y1] / Ky[x, y1, y])
+               for x in range(2) for y in range(3) for y1 in range(3))
+    assert r1.sigma == pytest.approx(_entropy(p1.sum(0)) - _entropy(p0.sum(0)) + bath, abs=1e-12)
+    with pytest.raises(ValueError, match=r"^subsystem"):
+        generalized_second_law(p0, Kx, Ky, n_steps=1, subsystem="z")
+
+
 def test_monte_carlo_detects_a_wrong_decomposition():
     # dropping the transfer entropy from Theta breaks the fluctuation theorem by far more than 3 SE
     from thermoinfo.thermo import bipartite

@@ -424,9 +424,19 @@ def _information_terms(prob: np.ndarray, X: np.ndarray, Y: np.ndarray, M: np.nda
     return i_fin, i_ini, transfer
 
 
-def _setup(p0: Any, K_x: Any, K_y: Any, n_steps: Any, prob_x: Any):
+def _setup(p0: Any, K_x: Any, K_y: Any, n_steps: Any, prob_x: Any, subsystem: str = "x"):
     Kx, Ky = _kernels(K_x, K_y)
     a = _prob(prob_x)
+    if subsystem not in ("x", "y"):
+        raise ValueError(f"subsystem must be 'x' or 'y' (got {subsystem!r})")
+    if subsystem == "y":  # the same process with the roles of X and Y exchanged
+        nx, ny = Kx.shape[:2]
+        p = as_distribution(p0, "p0")
+        if p.size != nx * ny:
+            raise ValueError(f"p0 must have {nx} x {ny} states for these kernels (got shape {p.shape})")
+        p0 = p.reshape(nx, ny).T
+        Kx, Ky = np.transpose(Ky, (1, 0, 2)), np.transpose(Kx, (1, 0, 2))
+        a = 1.0 - a
     nx, ny = Kx.shape[:2]
     p = as_distribution(p0, "p0")
     if p.size != nx * ny:
@@ -451,8 +461,8 @@ def _exact_tables(p, Kx, Ky, a, n, dists):
     return X, Y, M, prob, sigma, i_fin, i_ini, transfer
 
 
-def generalized_second_law(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x: float = 0.5
-                           ) -> GeneralizedSecondLaw:
+def generalized_second_law(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x: float = 0.5, *,
+                           subsystem: str = "x") -> GeneralizedSecondLaw:
     """Exact <sigma_X>, <Theta_X> and <exp(-sigma_X + Theta_X)> by enumerating all paths.
 
     Parameters
@@ -466,6 +476,9 @@ def generalized_second_law(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x: fl
         Number of updates.
     prob_x : float
         Probability that X (rather than Y) updates at a step.
+    subsystem : {"x", "y"}
+        The subsystem whose production and information terms are computed
+        (the other one plays the part of C).
 
     Examples
     --------
@@ -477,7 +490,7 @@ def generalized_second_law(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x: fl
     >>> round(r.fluctuation, 12), bool(r.sigma >= r.theta)
     (1.0, True)
     """
-    p, Kx, Ky, a, n, dists = _setup(p0, K_x, K_y, n_steps, prob_x)
+    p, Kx, Ky, a, n, dists = _setup(p0, K_x, K_y, n_steps, prob_x, subsystem)
     _, _, _, prob, sigma, i_fin, i_ini, transfer = _exact_tables(p, Kx, Ky, a, n, dists)
     if not np.all(np.isfinite(sigma)):
         raise ValueError("K_x has a transition without its reverse; sigma_X is infinite")
@@ -488,7 +501,8 @@ def generalized_second_law(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x: fl
 
 
 def generalized_second_law_mc(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x: float = 0.5, *,
-                              n_samples: int = 10000, rng: Any = None) -> FlowEstimate:
+                              n_samples: int = 10000, rng: Any = None, subsystem: str = "x"
+                              ) -> FlowEstimate:
     """Monte Carlo path averages of the Ito-Sagawa decomposition, with standard errors.
 
     Paths are simulated forward; sigma_X is evaluated on each path and the
@@ -507,7 +521,7 @@ def generalized_second_law_mc(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x:
     >>> bool(abs(mean - 1.0) < 4 * se)
     True
     """
-    p, Kx, Ky, a, n, dists = _setup(p0, K_x, K_y, n_steps, prob_x)
+    p, Kx, Ky, a, n, dists = _setup(p0, K_x, K_y, n_steps, prob_x, subsystem)
     m = check_positive_int(n_samples, "n_samples", minimum=2)
     gen = as_rng(rng)
     X, Y, M, _, _, i_fin, i_ini, transfer = _exact_tables(p, Kx, Ky, a, n, dists)
