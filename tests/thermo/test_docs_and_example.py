@@ -37,8 +37,10 @@ def test_example_prints_table_and_heat_relation(capsys):
     table = [line.split() for line in out[1:4]]
     assert table[0][:2] == ["J", "sigma_tot"]
     ep = two_spin_glauber(0.7, 1.5, (0.2, -0.1))
-    assert [float(v) for v in table[2]] == pytest.approx([1.5, ep.total, ep.system, ep.bath, *ep.partial],
-                                                         abs=1e-6)
+    want = [1.5, ep.total, ep.system, ep.bath, *ep.subsystem_total, ep.correlation_change, *ep.partial]
+    assert [float(v) for v in table[2]] == pytest.approx(want, abs=1e-6)
+    assert float(table[2][4]) + float(table[2][5]) == pytest.approx(float(table[2][1]) + float(table[2][6]),
+                                                                    abs=1e-5)
 
 
 def test_docs_figures_exist():
