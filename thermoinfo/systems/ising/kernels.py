@@ -232,10 +232,8 @@ def _update_word_square_metropolis(words, g, y, x, Ly, Lx, t0, t1, s0, s1, s2, s
     a3 = s ^ words[g, y - 1 if y > 0 else Ly - 1, x]
     a4 = s ^ words[g, y + 1 if y < Ly - 1 else 0, x]
     m0 = ~(a1 | a2 | a3 | a4)
-    x12 = a1 ^ a2
-    x34 = a3 ^ a4
-    two = (a1 & a2) | (a3 & a4) | (x12 & x34)
-    m1 = (x12 ^ x34) & ~two
+    # exactly one: an odd count without a full pair (a count of 3 always fills a pair)
+    m1 = (a1 ^ a2 ^ a3 ^ a4) & ~((a1 & a2) | (a3 & a4))
     undecided = m0 | m1
     accept = ~undecided
     bit = np.uint64(63)
