@@ -225,3 +225,16 @@ def test_bad_kernels_and_distributions():
         generalized_second_law(p0, K, K, n_steps=0)
     with pytest.raises(ValueError, match=r"^p\b"):
         information_flow(np.full(3, 1 / 3), glauber_rates(1.0, 1.0), shape=(2, 2))
+
+
+def test_monte_carlo_warns_when_rare_paths_carry_the_average():
+    # X almost never leaves 1, but the backward process almost always stays there: the
+    # weights exp(-sigma + Theta) sit on a few rare paths and the error bar is meaningless
+    from thermoinfo import UnreliableEstimateWarning
+
+    Kx = np.array([[[0.5, 0.5], [0.5, 0.5]], [[0.001, 0.999], [0.001, 0.999]]])
+    Ky = np.full((2, 2, 2), 0.5)
+    with pytest.warns(UnreliableEstimateWarning, match="effective sample size"):
+        est = generalized_second_law_mc([[0.4995, 0.4995], [0.0005, 0.0005]], Kx, Ky, n_steps=3,
+                                        n_samples=2000, rng=0, prob_x=0.9)
+    assert est.ess < 10

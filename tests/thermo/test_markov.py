@@ -156,6 +156,16 @@ def test_fluctuation_theorem_monte_carlo_within_three_standard_errors():
     assert abs(est.mean - 1.0) < 3 * est.stderr
     # same seed, same numbers
     assert fluctuation_theorem_mc(p0, W, n_steps=4, n_samples=20000, rng=12345) == est
+    assert est.ess > 0.1 * est.n_samples  # no warning
+
+
+def test_fluctuation_mc_warns_on_a_small_effective_sample_size():
+    from thermoinfo import UnreliableEstimateWarning
+
+    W = np.array([[0.5, 0.5], [0.001, 0.999]])  # forward leaves 0 at once; backward stays at 1
+    with pytest.warns(UnreliableEstimateWarning, match="effective sample size"):
+        est = fluctuation_theorem_mc([0.999, 0.001], W, n_steps=3, n_samples=2000, rng=0)
+    assert est.ess < 10
 
 
 def test_sampled_paths_follow_the_chain():

@@ -47,12 +47,14 @@ D(p||q) >= 0 and <exp(-(sigma_X - Theta_X))> = 1.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from thermoinfo._config import check_memory
+from thermoinfo._errors import UnreliableEstimateWarning
 from thermoinfo._validation import (
     as_conditional,
     as_distribution,
@@ -328,9 +330,34 @@ class GeneralizedSecondLaw:
     n_paths: int
 
 
-class FlowEstimate(dict):
-    """Monte Carlo averages: ``{name: (mean, stderr)}`` for ``"fluctuation"``
-    (<exp(-sigma + Theta)>), ``"sigma"``, ``"theta"`` and ``"gap"`` (sigma - Theta)."""
+@dataclass(frozen=True)
+class FlowEstimate:
+    """Monte Carlo path averages, each a ``(mean, stderr)`` pair.
+
+    Attributes
+    ----------
+    fluctuation : (float, float)
+        <exp(-sigma_X + Theta_X)> (= 1 exactly).
+    sigma, theta, gap : (float, float)
+        <sigma_X>, <Theta_X> and <sigma_X - Theta_X>.
+    ess : float
+        Kish effective sample size of the weights exp(-sigma_X + Theta_X),
+        (sum w)^2 / sum w^2; a :class:`~thermoinfo.UnreliableEstimateWarning`
+        is issued when it is below a tenth of ``n_samples``.
+    n_samples : int
+
+    ``est["fluctuation"]`` is ``est.fluctuation``.
+    """
+
+    fluctuation: tuple[float, float]
+    sigma: tuple[float, float]
+    theta: tuple[float, float]
+    gap: tuple[float, float]
+    ess: float
+    n_samples: int
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
 
 
 def _paths(nx: int, ny: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -546,10 +573,17 @@ def generalized_second_law_mc(p0: Any, K_x: Any, K_y: Any, n_steps: int, prob_x:
         ys[:, t + 1] = np.where(move_x, ys[:, t], new_y)
     sig = _sigma_x(p, Kx, dists, xs, ys, ms)
     th = np.array([theta_of[k] for k in _path_key(xs, ys, ms)])
-    out = FlowEstimate()
-    for name, vals in (("fluctuation", np.exp(th - sig)), ("sigma", sig), ("theta", th), ("gap", sig - th)):
-        out[name] = (float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(m)))
-    return out
+    w = np.exp(th - sig)
+    ess = float(w.sum() ** 2 / np.sum(w ** 2))
+    if ess < 0.1 * m:
+        warnings.warn(f"the weights exp(-sigma + Theta) have an effective sample size of {ess:.0f} of {m} "
+                      "paths; the standard errors cannot be trusted", UnreliableEstimateWarning,
+                      stacklevel=2)
+
+    def mean_se(vals: np.ndarray) -> tuple[float, float]:
+        return float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(m))
+
+    return FlowEstimate(mean_se(w), mean_se(sig), mean_se(th), mean_se(sig - th), ess, m)
 
 
 def _path_key(X: np.ndarray, Y: np.ndarray, M: np.ndarray) -> list[bytes]:

@@ -20,11 +20,13 @@ T. Sagawa, Phys. Rev. Lett. 111, 180603 (2013), arXiv:1306.2756.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from thermoinfo._config import check_memory
+from thermoinfo._errors import UnreliableEstimateWarning
 from thermoinfo._validation import as_rng, check_positive_int
 from thermoinfo.thermo.markov import _protocols
 
@@ -61,11 +63,17 @@ class FluctuationAverage(NamedTuple):
 
 
 class FluctuationEstimate(NamedTuple):
-    """Monte Carlo estimate of <exp(-sigma)> with its standard error."""
+    """Monte Carlo estimate of <exp(-sigma)> with its standard error.
+
+    ``ess`` is the Kish effective sample size (sum w)^2 / sum w^2 of the
+    weights w = exp(-sigma); below a tenth of ``n_samples`` an
+    :class:`~thermoinfo.UnreliableEstimateWarning` is issued.
+    """
 
     mean: float
     stderr: float
     n_samples: int
+    ess: float = float("nan")
 
 
 def _log(a: np.ndarray) -> np.ndarray:
@@ -191,4 +199,9 @@ def fluctuation_theorem_mc(p0: Any, W: Any, n_steps: int | None = None, n_sample
     vals = np.exp(logq - logp)
     m = vals.shape[0]
     se = float(vals.std(ddof=1) / np.sqrt(m)) if m > 1 else float("inf")
-    return FluctuationEstimate(float(vals.mean()), se, int(m))
+    total = vals.sum()
+    ess = float(total ** 2 / np.sum(vals ** 2)) if total > 0 else 0.0
+    if ess < 0.1 * m:
+        warnings.warn(f"the weights exp(-sigma) have an effective sample size of {ess:.0f} of {m} paths; "
+                      "the standard error cannot be trusted", UnreliableEstimateWarning, stacklevel=2)
+    return FluctuationEstimate(float(vals.mean()), se, int(m), ess)
