@@ -238,3 +238,27 @@ def test_monte_carlo_warns_when_rare_paths_carry_the_average():
         est = generalized_second_law_mc([[0.4995, 0.4995], [0.0005, 0.0005]], Kx, Ky, n_steps=3,
                                         n_samples=2000, rng=0, prob_x=0.9)
     assert est.ess < 10
+
+
+def test_discrete_step_of_one_subsystem_is_bounded_by_its_information_flow():
+    # a step in which only X moves (K_x, y kept) as a network: z0 <- (x0, x1), z1 <- x1, run back by
+    # T^B_0(x0 | z0, z1) = K_x(x0 | z0, z1) and x1 <- z1. Its information term is the change of
+    # I(X; Y) in the step, the discrete form of Horowitz and Esposito's sigma_X >= I'_X.
+    from thermoinfo.thermo.graphical import network_entropy_production
+
+    rng = np.random.default_rng(9)
+    Kx = _kernel(rng, (3, 2, 3))
+    p = _kernel(rng, 6).reshape(3, 2)
+    keep = np.eye(2)
+    ep = network_entropy_production(p, [Kx, keep], [("x0", "x1"), ("x1",)],
+                                    back_kernels=[Kx, keep], back_parents=[("z0", "z1"), ("z1",)])
+    s = ep.subsystem(0)
+    p_after = np.einsum("xy,xyz->zy", p, Kx)
+    flow = thermoinfo.mutual_information(p_after) - thermoinfo.mutual_information(p)
+    assert s.information == pytest.approx(flow, abs=1e-12)
+    assert s.total >= flow - 1e-12
+    bath = np.sum(p[:, :, None] * Kx * np.log(Kx / np.transpose(Kx, (2, 1, 0))))
+    assert s.total == pytest.approx(_entropy(p_after.sum(1)) - _entropy(p.sum(1)) + bath, abs=1e-12)
+    # Y does not move: its own production is 0 and the sum rule charges the flow to X alone
+    assert ep.subsystem(1).total == pytest.approx(0.0, abs=1e-14)
+    assert ep.correlation_change == pytest.approx(flow, abs=1e-12)
