@@ -4,8 +4,9 @@ simulated annealing."""
 
 from thermoinfo._lazy import lazy_module
 
-__all__ = ["ais", "annealing", "contrastive_divergence", "gibbs", "hmc", "path_optimization", "single_site"]
+__all__ = ["ais", "annealing", "contrastive_divergence", "gibbs", "hmc", "langevin", "path_optimization",
+           "single_site"]
 
 __getattr__, __dir__ = lazy_module(
-    __name__, submodules=("ais", "annealing", "contrastive_divergence", "gibbs", "hmc", "path_optimization",
-                              "single_site"))
+    __name__, submodules=("ais", "annealing", "contrastive_divergence", "gibbs", "hmc", "langevin",
+                              "path_optimization", "single_site"))
