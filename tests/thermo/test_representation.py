@@ -164,3 +164,31 @@ def test_bad_input(kwargs, match):
         linear_gaussian_entropy_production([[1.0]], [[1.0]], [[0.5]], label_weights=[[1.0]])
     with pytest.raises(ValueError, match=r"^encoder must be"):
         linear_gaussian_entropy_production([[1.0]], [[1.0, 2.0]], [[0.5]])
+
+
+def test_linear_gaussian_partial_productions_by_gaussian_divergences():
+    from thermoinfo.geometry.gaussian import gaussian_kl
+
+    cov, B, noise, _ = _gaussian_model()
+    g = gaussian.linear_gaussian(cov, 1.5, 0.8, label_weights=B, label_noise=noise)
+    A, W, V = g.encoder, g.decoder, g.classifier
+    ep = linear_gaussian_entropy_production(cov, A, W, label_weights=B, label_noise=noise, classifier=V)
+    # forward covariance of (x, y, z)
+    L = np.vstack([np.eye(3), B, A])
+    P = L @ cov @ L.T
+    P[3:4, 3:4] += noise
+    P[4:, 4:] += np.eye(3)
+    zero = np.zeros(7)
+    # fix the decoder only: q = p(y, z) N(x; W z, I)
+    Q = P.copy()
+    Q[:3, :3] = W @ P[4:, 4:] @ W.T + np.eye(3)
+    Q[:3, 3:] = W @ P[4:, 3:]
+    Q[3:, :3] = Q[:3, 3:].T
+    assert ep.partial_decoder == pytest.approx(gaussian_kl(zero, P, zero, Q), abs=1e-10)
+    # fix the classifier only: q = p(x, z) N(y; V z, 1)
+    Q = P.copy()
+    Q[3, 3] = (V @ P[4:, 4:] @ V.T)[0, 0] + 1.0
+    Q[3, [0, 1, 2, 4, 5, 6]] = (V @ P[4:, [0, 1, 2, 4, 5, 6]])[0]
+    Q[[0, 1, 2, 4, 5, 6], 3] = Q[3, [0, 1, 2, 4, 5, 6]]
+    assert ep.partial_classifier == pytest.approx(gaussian_kl(zero, P, zero, Q), abs=1e-10)
+    assert ep.marginal_decoder <= ep.partial_decoder <= ep.total
