@@ -47,17 +47,16 @@ temperature beta_k (energy scaled by beta_k); the log weights recorded along
 the way then estimate log Z(beta_k), which
 :meth:`thermoinfo.models.RBM.thermodynamics` uses.
 
-The annealing runs are one numba kernel, parallel over runs; each run takes
-its U(0, 1) numbers from the caller's generator, so the result does not depend
-on the number of threads. Units are drawn by the one block-Gibbs draw
-:func:`thermoinfo.sampling.gibbs.draw_units`, and the products with binary
-units are sums of the rows of W they select.
+The annealing step is two numba kernels (the log weights with the hidden
+draw, and the visible draw) and two BLAS products; each run takes its U(0, 1)
+numbers from the caller's generator, and every run's arithmetic is the same
+whatever the number of BLAS threads. Units are drawn by the one block-Gibbs draw
+:func:`thermoinfo.sampling.gibbs.draw_units`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -264,71 +263,49 @@ def _check_bias(value: Any, n: int, name: str) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _psi(z, spin):
-    """log sum_u exp(u z) over the two unit values (overflow-free)."""
-    a = abs(z)
-    if spin:
-        return a + math.log1p(math.exp(-2.0 * a))
-    return max(z, 0.0) + math.log1p(math.exp(-a))
+def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, draw, uniforms, z, h):
+    """Add ``log f_now(v) - log f_prev(v)`` to every run's log weight; if ``draw``,
+    then draw h ~ p_now(h | v).
 
-
-@numba.njit(cache=True, parallel=True)
-def _anneal(v, x, log_w, W, Wt, b, c, b_a, c_a, path, k0, k1, spin, uniforms):
-    """Steps ``k0 .. k1 - 1`` of every run (``prange`` over runs).
-
-    Step k first moves v by one block Gibbs step at ``path[k - 1]`` (for k >= 2;
-    v_1 is the start), then adds ``log f_k(v) - log f_{k-1}(v)`` to the run's
-    log weight. ``x`` holds ``v.W`` for the current v; ``uniforms[k - k0, r]``
-    are the run's U(0, 1) numbers of step k (hidden units first).
+    ``x`` holds ``v.W``. The hidden terms psi(z) = relu(z) + log1p(e^-|z|) (binary)
+    or |z| + log1p(e^-2|z|) (spins) enter as differences: their log1p parts as
+    one log of a product of ratios in (1/2, 2) per 512 units (no overflow).
     """
-    n_runs, nv = v.shape
-    nh = W.shape[1]
-    for r in numba.prange(n_runs):
-        vr = v[r]
-        xr = x[r]
-        z = np.empty(nh)
-        h = np.empty(nh, dtype=W.dtype)
-        y = np.empty(nv)
-        active = np.empty(max(nv, nh), dtype=np.int64)
-        for k in range(k0, k1):
-            if k >= 2:
-                beta = path[k - 1]
-                for a in range(nh):
-                    z[a] = beta * (xr[a] + c[a]) + (1.0 - beta) * c_a[a]
-                u = uniforms[k - k0, r]
-                draw_units(z, 1.0, spin, u[:nh], h)
-                for i in range(nv):
-                    y[i] = beta * b[i] + (1.0 - beta) * b_a[i]
-                n_on = 0
-                for a in range(nh):
-                    active[n_on] = a
-                    n_on += h[a] != 0
-                for j in range(n_on):
-                    a = active[j]
-                    f = beta * h[a]
-                    for i in range(nv):
-                        y[i] += f * Wt[a, i]
-                draw_units(y, 1.0, spin, u[nh:nh + nv], vr)
-                xr[:] = 0.0
-                n_on = 0
-                for i in range(nv):
-                    active[n_on] = i
-                    n_on += vr[i] != 0
-                for j in range(n_on):
-                    i = active[j]
-                    vi = vr[i]
-                    for a in range(nh):
-                        xr[a] += vi * W[i, a]
-            now, prev = path[k], path[k - 1]
-            s = 0.0
-            for i in range(nv):
-                s += vr[i] * (b[i] - b_a[i])
-            s *= now - prev
-            for a in range(nh):
-                field = xr[a] + c[a]
-                s += _psi(now * field + (1.0 - now) * c_a[a], spin)
-                s -= _psi(prev * field + (1.0 - prev) * c_a[a], spin)
-            log_w[r] += s
+    n_runs, nh = x.shape
+    for r in range(n_runs):
+        s = 0.0
+        for i in range(v.shape[1]):
+            s += v[r, i] * delta_bias[i]
+        s *= now - prev
+        ratio = 1.0
+        for a in range(nh):
+            field = x[r, a] + c[a]
+            zn = now * field + (1.0 - now) * c_a[a]
+            zp = prev * field + (1.0 - prev) * c_a[a]
+            z[r, a] = zn
+            if spin:
+                s += abs(zn) - abs(zp)
+                ratio *= (1.0 + math.exp(-2.0 * abs(zn))) / (1.0 + math.exp(-2.0 * abs(zp)))
+            else:
+                s += max(zn, 0.0) - max(zp, 0.0)
+                ratio *= (1.0 + math.exp(-abs(zn))) / (1.0 + math.exp(-abs(zp)))
+            if a % 512 == 511:
+                s += math.log(ratio)
+                ratio = 1.0
+        log_w[r] += s + math.log(ratio)
+        if draw:
+            draw_units(z[r], 1.0, spin, uniforms[r, :nh], h[r])
+
+
+@numba.njit(cache=True)
+def _draw_visible(y, b, b_a, beta, spin, uniforms, field, v):
+    """v ~ p_beta(v | h) with ``y = h.W^T``: field beta (y + b) + (1 - beta) b_A."""
+    n_runs, nv = y.shape
+    nh = uniforms.shape[1] - nv
+    for r in range(n_runs):
+        for i in range(nv):
+            field[r, i] = beta * (y[r, i] + b[i]) + (1.0 - beta) * b_a[i]
+        draw_units(field[r], 1.0, spin, uniforms[r, nh:], v[r])
 
 
 def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
@@ -425,18 +402,33 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
         rec_v[record_at[0]] = v
 
     Wt = np.ascontiguousarray(W.T)
-    x = (v @ W).astype(np.float64)
+    x = np.empty((n_runs, n_hidden), dtype=W.dtype)
+    y = np.empty((n_runs, n_visible), dtype=W.dtype)
+    h = np.empty((n_runs, n_hidden), dtype=W.dtype)
+    z = np.empty((n_runs, n_hidden))
+    field = np.empty((n_runs, n_visible))
+    np.matmul(v, W, out=x)
+    delta_bias = b - b_a
     log_w = np.zeros(n_runs)
     n_steps = path.shape[0]
-    per_step = n_runs * (n_hidden + n_visible)
-    block = max(1, min(256, (1 << 23) // per_step))
-    stops = sorted({k + 1 for k in record_at if k > 0} | set(range(1, n_steps, block)) | {n_steps})
-    for k0, k1 in itertools.pairwise(stops):
-        uniforms = rng.random((k1 - k0, n_runs, n_hidden + n_visible), dtype=np.float32)
-        _anneal(v, x, log_w, W, Wt, b, c, b_a, c_a, path, k0, k1, spin, uniforms)
-        if k1 - 1 in record_at and k1 - 1 > 0:
-            rec_w[record_at[k1 - 1]] = log_w
-            rec_v[record_at[k1 - 1]] = v
+    block = max(1, min(256, (1 << 22) // (n_runs * (n_hidden + n_visible))))
+    uniforms = np.empty(0)
+    for k in range(1, n_steps):
+        last = k == n_steps - 1
+        if (k - 1) % block == 0:
+            uniforms = rng.random((block, n_runs, n_hidden + n_visible), dtype=np.float32)
+        u = uniforms[(k - 1) % block]
+        beta = path[k]
+        _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, beta, path[k - 1], spin, not last,
+                               u, z, h)
+        if k in record_at:
+            rec_w[record_at[k]] = log_w
+            rec_v[record_at[k]] = v
+        if last:
+            break
+        np.matmul(h, Wt, out=y)
+        _draw_visible(y, b, b_a, beta, spin, u, field, v)
+        np.matmul(v, W, out=x)
 
     est, se, lo, hi = log_mean_exp(log_w)
     ess = effective_sample_size(log_w)
