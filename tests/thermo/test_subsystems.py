@@ -240,3 +240,24 @@ def test_local_backward_kernels_tie_the_graph_defect_to_si():
     ep = network_entropy_production(_kernel(rng, 4).reshape(2, 2), [K0, K1], [("x0", "x1"), ("x0", "x1")],
                                     [B0n, B1], [("z0", "z1"), ("z1",)])
     assert abs(ep.interaction - ep.stochastic_interaction + ep.correlation_change) > 1e-3
+
+
+def test_joint_kernel_with_its_own_backward_kernel_and_other_outcome_spaces():
+    rng = np.random.default_rng(12)
+    p_x = _kernel(rng, 6).reshape(2, 3)
+    K0, K1 = _kernel(rng, (2, 3, 4)), _kernel(rng, (2, 3, 2))  # z0 has 4 states, z1 has 2
+    T = np.einsum("abc,abd->abcd", K0, K1)
+    B0, B1 = _kernel(rng, (4, 2, 2)), _kernel(rng, (4, 2, 3))  # T_B(x0 | z), T_B(x1 | z)
+    T_back = np.einsum("cda,cdb->cdab", B0, B1)
+    ep = subsystem_entropy_production(p_x, T, T_back)
+    flat = thermoinfo.entropy_production(p_x.ravel(), T.reshape(6, 8), T_back.reshape(8, 6))
+    assert ep.total == pytest.approx(flat.total, abs=1e-12)
+    assert ep.bath == pytest.approx(flat.bath, abs=1e-12)
+    assert sum(ep.subsystem_total) == pytest.approx(ep.total + ep.correlation_change, abs=1e-12)
+    # a backward kernel that does not factorize needs an order even when T does
+    T_back_joint = _kernel(rng, (8, 6)).reshape(4, 2, 2, 3)
+    with pytest.raises(ValueError, match=r"^order: the kernel T_back"):
+        subsystem_entropy_production(p_x, T, T_back_joint)
+    ep = subsystem_entropy_production(p_x, T, T_back_joint, order=(0, 1))
+    flat = thermoinfo.entropy_production(p_x.ravel(), T.reshape(6, 8), T_back_joint.reshape(8, 6))
+    assert ep.total == pytest.approx(flat.total, abs=1e-12)
