@@ -145,3 +145,23 @@ def test_bad_input(kwargs, name):
         exp.run(**kwargs)
     with pytest.raises(ValueError, match=r"^process"):
         exp.network("anti-parallel", 1.0, 1.0)
+
+
+def test_stationary_state_produces_nothing_while_si_is_positive(ds):
+    # the stationary states: Little's Boltzmann distribution (parallel), Ising's (sequential sweep)
+    for process, energy in (("parallel", "little"), ("sequential", "ising")):
+        for beta in ds.beta.values:
+            for J in ds.J.values:
+                E = little_energy(beta, J, (0.2, -0.1)) if energy == "little" else ising_energy(
+                    SPINS, J, (0.2, -0.1))
+                pi = np.exp(-beta * E) / np.exp(-beta * E).sum()
+                np.testing.assert_allclose(exp.stationary_state(exp.network(process, beta, J)).ravel(), pi,
+                                           atol=1e-12)
+                row = ds.sel(process=process, beta=beta, J=J)
+                assert float(row.sigma_tot_stationary) == pytest.approx(0.0, abs=1e-13)
+                if J != 0:
+                    assert float(row.stochastic_interaction_stationary) > 1e-3
+                if process == "parallel":
+                    assert float(row.sigma_partial_stationary) == pytest.approx(0.0, abs=1e-13)
+    # the sweep's one-kernel families are not nested: a partial production above sigma_tot = 0
+    assert float(ds.sigma_partial_stationary.sel(process="sequential").max()) > 1e-2

@@ -18,7 +18,14 @@ For each network (Ito, Oizumi & Amari, arXiv:1810.09545):
     sigma^i = D(p || M_B^i)                       (the projection-based partial production),
 
 and the stochastic interaction SI = sum_i H(Z_i | X_i) - H(Z | X) of the
-forward step. Everything is exact (enumeration of the 16 paths).
+forward step. From the stationary state of each step (Little's Boltzmann
+distribution for the parallel step, Ising's for the sweep) both steps are in
+detailed balance with their backward networks: sigma_tot = 0, while SI > 0 for
+J != 0. For the parallel step (backward kernels conditioned on z's only) every
+partial production is then 0 too; the sweep's backward kernel of spin 0 reads
+the restored x_1, its one-kernel families do not contain M_B, and its
+projection-based sigma^0 stays positive although sigma_tot = 0. Everything is
+exact (enumeration of the 16 paths).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import numpy as np
 from thermoinfo._validation import as_distribution, check_positive
 from thermoinfo.experiments._common import finalize, resolve_seed, variable_attrs
 
-__all__ = ["PROCESSES", "network", "plot", "run"]
+__all__ = ["PROCESSES", "network", "plot", "run", "stationary_state"]
 
 PROCESSES = ("parallel", "sequential")
 _DEFAULT_P_X = ((0.1, 0.1), (0.1, 0.7))
@@ -61,6 +68,27 @@ def network(process: str, beta: float, J: float, h: Any = (0.2, -0.1), p_x: Any 
         return network_entropy_production(p_x, [T0, T1], [("x1",), ("z0",)],
                                           back_kernels=[T0, T1], back_parents=[("x1",), ("z0",)])
     raise ValueError(f"process must be one of {PROCESSES} (got {process!r})")
+
+
+def stationary_state(ep: Any) -> np.ndarray:
+    """The stationary distribution (2, 2) of the step whose network result is ``ep``.
+
+    Examples
+    --------
+    >>> from thermoinfo.experiments.entropy_production import network, stationary_state
+    >>> pi = stationary_state(network("parallel", 1.0, 0.5))
+    >>> round(network("parallel", 1.0, 0.5, p_x=pi).total, 12)
+    0.0
+    """
+    from thermoinfo.thermo.markov import stationary_distribution
+
+    joint = np.asarray(ep.p_joint)
+    px = joint.sum(axis=(2, 3)).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        T = joint.reshape(4, 4) / px[:, None]
+    if np.any(px <= 0):
+        raise ValueError("ep must come from a positive initial distribution to read off its kernel")
+    return stationary_distribution(T).reshape(2, 2)
 
 
 def run(beta: Any = None, J: Any = None, *, h: Any = (0.2, -0.1), p_x: Any = None,
@@ -123,7 +151,9 @@ def run(beta: Any = None, J: Any = None, *, h: Any = (0.2, -0.1), p_x: Any = Non
 
     shape = (len(PROCESSES), betas.size, Js.size)
     scalars = {k: np.empty(shape) for k in ("sigma_tot", "sigma_sys", "sigma_bath",
-                                             "correlation_change", "stochastic_interaction")}
+                                             "correlation_change", "stochastic_interaction",
+                                             "sigma_tot_stationary", "sigma_partial_stationary",
+                                             "stochastic_interaction_stationary")}
     per = {k: np.empty((len(PROCESSES), 2, betas.size, Js.size))
            for k in ("sigma_subsystem", "sigma_subsystem_sys", "sigma_subsystem_bath", "information",
                      "transfer_entropy", "sigma_partial")}
@@ -144,6 +174,10 @@ def run(beta: Any = None, J: Any = None, *, h: Any = (0.2, -0.1), p_x: Any = Non
                     per["information"][a, i, b, c] = sub.information
                     per["transfer_entropy"][a, i, b, c] = ep.transfer_entropies[i]
                     per["sigma_partial"][a, i, b, c] = ep.partial[i]
+                st = network(process, float(be), float(j), tuple(hv), stationary_state(ep))
+                scalars["sigma_tot_stationary"][a, b, c] = st.total
+                scalars["sigma_partial_stationary"][a, b, c] = max(st.partial)
+                scalars["stochastic_interaction_stationary"][a, b, c] = st.stochastic_interaction
 
     dims3 = ("process", "beta", "J")
     dims4 = ("process", "subsystem", "beta", "J")
@@ -160,6 +194,11 @@ def run(beta: Any = None, J: Any = None, *, h: Any = (0.2, -0.1), p_x: Any = Non
         "information": "information term I(Z_i;U|X_i) - I(X_i;W|Z_i), a lower bound of sigma^i_tot",
         "transfer_entropy": "one-step transfer entropy I(Z_i; X_other | X_i)",
         "sigma_partial": "projection-based partial entropy production D(p||M_B^i)",
+        "sigma_tot_stationary": "total entropy production from the stationary state of the step",
+        "sigma_partial_stationary": "largest projection-based partial production from the "
+                                    "stationary state",
+        "stochastic_interaction_stationary": "stochastic interaction of the step from its "
+                                             "stationary state",
     }
     data = {k: (dims3, v, variable_attrs(names[k])) for k, v in scalars.items()}
     data.update({k: (dims4, v, variable_attrs(names[k])) for k, v in per.items()})
@@ -191,8 +230,8 @@ def plot(ds: Any) -> Any:
     """Productions against J at the middle beta, and sigma_tot over (beta, J); a matplotlib Figure."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(13, 4))
-    axes = fig.subplots(1, 3)
+    fig = Figure(figsize=(17, 4))
+    axes = fig.subplots(1, 4)
     beta = float(ds.beta.values[len(ds.beta) // 2])
     sel = ds.sel(beta=beta)
     styles = {"parallel": "-", "sequential": "--"}
@@ -225,5 +264,15 @@ def plot(ds: Any) -> Any:
     ax.set_xlabel("coupling J")
     ax.set_ylabel("β")
     ax.set_title("σ_tot, parallel step")
+    ax = axes[3]
+    for process in ds.process.values:
+        s = sel.sel(process=process)
+        ls = styles.get(str(process), "-")
+        ax.plot(ds.J, s.stochastic_interaction_stationary, "C2" + ls, label=f"SI ({process})")
+        ax.plot(ds.J, s.sigma_tot_stationary, "k" + ls, label=f"σ_tot ({process})")
+        ax.plot(ds.J, s.sigma_partial_stationary, "C3" + ls, label=f"max_i D(p||M_B^i) ({process})")
+    ax.set_xlabel("coupling J")
+    ax.set_title(f"from the stationary state, β = {beta:g}")
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
