@@ -261,3 +261,18 @@ def test_joint_kernel_with_its_own_backward_kernel_and_other_outcome_spaces():
     ep = subsystem_entropy_production(p_x, T, T_back_joint, order=(0, 1))
     flat = thermoinfo.entropy_production(p_x.ravel(), T.reshape(6, 8), T_back_joint.reshape(8, 6))
     assert ep.total == pytest.approx(flat.total, abs=1e-12)
+
+
+def test_labelled_and_non_numeric_joint_kernels():
+    import xarray as xr
+
+    p_x = np.full((2, 2), 0.25)
+    f = np.array([[0.9, 0.1], [0.2, 0.8]])
+    T = np.einsum("ac,bd->abcd", f, f)
+    labelled = xr.DataArray(T, dims=("x0", "x1", "z0", "z1"))
+    assert subsystem_entropy_production(p_x, labelled).total == pytest.approx(
+        subsystem_entropy_production(p_x, T).total, abs=1e-15)
+    with pytest.raises(TypeError, match=r"^T must be an array"):
+        subsystem_entropy_production(p_x, "T")
+    with pytest.raises(TypeError, match=r"^T_back must be an array"):
+        subsystem_entropy_production(p_x, T, [["a"]])

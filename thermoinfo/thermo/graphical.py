@@ -103,7 +103,7 @@ from typing import Any
 import numpy as np
 
 from thermoinfo._config import check_memory
-from thermoinfo._validation import as_conditional, as_distribution
+from thermoinfo._validation import as_conditional, as_distribution, is_labelled
 from thermoinfo.geometry.divergences import _entropy_kernel, _kl_kernel
 from thermoinfo.geometry.families import BayesNet, Family
 from thermoinfo.geometry.projection import m_projection
@@ -697,6 +697,16 @@ def _as_groups(subsystems: Any, n: int) -> tuple[tuple[int, ...], ...]:
     return tuple(groups)
 
 
+def _as_array(T: Any, name: str) -> np.ndarray:
+    """A real array from an array-like or a DataArray (its values), or a TypeError naming ``name``."""
+    if isinstance(T, (str, bytes)) or T is None:
+        raise TypeError(f"{name} must be an array of numbers (got {type(T).__name__})")
+    try:
+        return np.asarray(T.values if is_labelled(T) else T, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers (got {type(T).__name__})") from exc
+
+
 def _chain_kernels(T: np.ndarray, n: int, order: Sequence[int]) -> list[np.ndarray]:
     """T[x..., o_1, .., o_n] (outcome axes in ``order``) -> the chain-rule factors
     T(o_k | x, o_1..o_{k-1}), each indexed [x..., o_1..o_{k-1}, o_k]."""
@@ -774,27 +784,23 @@ def subsystem_entropy_production(p_x: Any, T: Any, T_back: Any = None, *, subsys
     px = as_distribution(p_x, "p_x")
     n0 = px.ndim
     groups = _as_groups(subsystems, n0)
-    Tarr = np.asarray(T.values if hasattr(T, "dims") and hasattr(T, "values") else T, dtype=np.float64) \
-        if not isinstance(T, (str, bytes)) and T is not None else None
-    if Tarr is None:
-        raise TypeError("T must be an array of numbers")
+    Tarr = _as_array(T, "T")
     if Tarr.ndim != 2 * n0 or Tarr.shape[:n0] != px.shape:
         raise ValueError(f"T must have 2n = {2 * n0} axes, T[x..., z...] with x of shape {px.shape} "
                          f"(got shape {Tarr.shape})")
     zshape = Tarr.shape[n0:]
-    flatT = as_conditional(Tarr.reshape(px.size, -1), "T")
+    as_conditional(Tarr.reshape(px.size, -1), "T")
     if T_back is None:
         if zshape != px.shape:
             raise ValueError(f"T has outcome shape {zshape}; the default backward kernel is T itself, "
                              "which needs z in the state space of x. Pass T_back")
         Barr = Tarr
     else:
-        Barr = np.asarray(T_back, dtype=np.float64)
+        Barr = _as_array(T_back, "T_back")
         if Barr.shape != (*zshape, *px.shape):
             raise ValueError(f"T_back must have shape {(*zshape, *px.shape)} (T_back[z..., x...] = "
                              f"T_B(x|z)); got {Barr.shape}")
         as_conditional(Barr.reshape(int(np.prod(zshape)), -1), "T_back")
-    del flatT
     # one axis per subsystem
     perm = [a for g in groups for a in g]
     n = len(groups)
