@@ -67,9 +67,13 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
     raise TypeError(f"{name} must be an array of real numbers (got dtype {arr.dtype})")
 
 
-def _check_entries(arr: np.ndarray, name: str) -> None:
+def _check_entries(arr: np.ndarray, name: str) -> float:
+    """Raise unless every entry is finite and >= 0; return the total."""
     if arr.size == 0:
         raise DistributionError(f"{name} is empty; a distribution needs at least one entry")
+    total = float(arr.sum())
+    if np.isfinite(total) and arr.min() >= 0:  # a finite total rules out NaN and inf entries
+        return total
     if not np.all(np.isfinite(arr)):
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise DistributionError(f"{name} has {bad} non-finite entries (NaN or inf)")
@@ -77,6 +81,7 @@ def _check_entries(arr: np.ndarray, name: str) -> None:
         raise DistributionError(
             f"{name} has negative entries (minimum {arr.min():.3g}); probabilities must be >= 0"
         )
+    return total
 
 
 def as_distribution(p: Any, name: str = "p", *, normalize: bool = False,
@@ -102,8 +107,7 @@ def as_distribution(p: Any, name: str = "p", *, normalize: bool = False,
     arr = _as_float_array(p, name)
     if ndim is not None and arr.ndim != ndim:
         raise DistributionError(f"{name} must be a {ndim}-D table (got shape {arr.shape})")
-    _check_entries(arr, name)
-    total = float(arr.sum())
+    total = _check_entries(arr, name)
     if normalize:
         if total <= 0:
             raise DistributionError(f"{name} sums to {total}; cannot normalize a zero table")

@@ -83,3 +83,12 @@ def test_bad_distributions_name_the_argument(bad, match):
     with pytest.raises(ValueError, match=match) as info:
         thermoinfo.kl(bad, [1 / len(bad)] * len(bad))
     assert "p " in str(info.value) or str(info.value).startswith("p ")
+
+
+def test_kl_with_a_subnormal_q_is_exact():
+    q0 = np.float64(1e-320)  # subnormal: 1 / q0 overflows float64
+    assert thermoinfo.kl([1.0, 0.0], [q0, 1.0 - q0]) == pytest.approx(-np.log(q0), rel=1e-14)
+    assert thermoinfo.kl([0.5, 0.5], [q0, 1.0 - q0]) == pytest.approx(
+        0.5 * (np.log(0.5) - np.log(q0)) + 0.5 * np.log(0.5 / (1.0 - q0)), rel=1e-14)
+    # a genuine support mismatch stays inf
+    assert thermoinfo.kl([0.5, 0.5], [1.0, 0.0]) == np.inf
