@@ -1,28 +1,37 @@
-"""Benchmark of thermoinfo's RBM training against scikit-learn's ``BernoulliRBM``.
+"""Benchmark of thermoinfo's RBM training and AIS against scikit-learn's ``BernoulliRBM``.
 
-Both train on the binarized 8x8 digits (1797 images, pixel / 16 > 0.5) with the
-same algorithm and hyper-parameters: persistent contrastive divergence with one
-Gibbs step, ``batch_size`` persistent chains, minibatches of 10, learning rate
-0.1 on the minibatch-mean gradient, weights initialized N(0, 0.01), 20 epochs;
-n_hidden = 20, 64 and 256. The two trainers alternate, ``--repeat`` times each,
-and the best time of each is kept (the machine may be shared). BLAS runs on one
-thread in both (``--threads``): multi-threaded BLAS on tiny minibatch products
-only adds contention. The script prints
-samples per second (epochs x images / seconds) for both, their ratio, and the
-log-likelihood per image each trained model reaches on the data: exact for
-n_hidden <= 20, else AIS (base-rate start from the data, 100 runs, the
-14,500-step schedule of Salakhutdinov & Murray) with ±3 standard errors,
-averaged over the ``--repeat`` trainings (PCD at a constant learning rate ends
-at a fluctuating state, so one training says little).
-scikit-learn's model is evaluated by loading ``components_.T``,
-``intercept_visible_`` and ``intercept_hidden_`` into ``RBM.from_params``.
+Equal work: both libraries train with persistent contrastive divergence, one
+Gibbs step, ``batch_size`` persistent chains, learning rate 0.1 on the
+minibatch-mean gradient, weights initialized N(0, 0.01), the minibatches in the
+data's order, in float32 (scikit-learn is given float32 data, so it keeps float32
+parameters; thermoinfo trains in float32), on the same data, in the same
+process. The cases:
 
-Then it times the exact log Z of a trained 64 x 20 RBM, and AIS (100 runs,
-14,500 betas) on a 784 x 500 RBM with random weights. Peak memory is the
-tracemalloc peak (numpy buffers included) of each timed call.
+- the 8x8 digits binarized (1797 x 64, pixel / 16 > 0.5), batch 10, n_hidden 20
+  (exact log-likelihood) and 64;
+- the digits upsampled to 28x28 (bilinear) and binarized (1797 x 784), batch 100,
+  n_hidden 200 (500 with ``--full``).
 
-    python benchmarks/rbm.py            # a few minutes
-    python benchmarks/rbm.py --quick    # fewer epochs and betas, under a minute
+The two trainers alternate, ``--repeat`` times each (at least 5); the script
+prints the median throughput (samples per second: epochs x images / seconds)
+of each with its range over the runs, and the median of the per-run ratios with
+their range, since the machine may be shared. Beside them, the log-likelihood
+per image each library's models reach on the data (mean and sd over the runs):
+exact for n_hidden <= 20, else thermoinfo's AIS (base rates from the data, 100
+runs, ``--betas`` steps) with its standard error, the same estimator for both
+(scikit-learn's model is loaded with ``RBM.from_params(components_.T,
+intercept_visible_, intercept_hidden_)``). Peak memory is the tracemalloc peak
+of one epoch, measured apart from the timed runs.
+
+Then it times AIS (100 runs, the 14,500-step Salakhutdinov-Murray schedule) on
+a 784 x 500 RBM with float32 and float64 products, the two estimates side by side.
+
+BLAS runs on ``--threads`` threads in both libraries (default 1: a one-core
+comparison; oversubscribed multi-threaded BLAS on a shared machine is slower).
+
+    python benchmarks/rbm.py            # about 5 minutes on an idle 2-core machine
+    python benchmarks/rbm.py --quick    # 2 epochs, 5 runs, 1,450 AIS betas
+    python benchmarks/rbm.py --full     # 784 x 500 training, 20 epochs
 """
 
 from __future__ import annotations
@@ -48,7 +57,7 @@ def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any
 
 
 def peak_memory(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
-    """tracemalloc peak (MiB) of one call, timed apart (tracing slows allocation)."""
+    """tracemalloc peak (MiB) of one call, run apart from the timings (tracing slows allocation)."""
     tracemalloc.start()
     fn(*args, **kwargs)
     _, peak = tracemalloc.get_traced_memory()
@@ -56,25 +65,25 @@ def peak_memory(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
     return peak / 2**20
 
 
-def summary(values: list[tuple[float, float]]) -> str:
-    """Mean over the trainings, their spread (sd) and the largest AIS 3-sigma."""
-    v = np.array([x for x, _ in values])
-    sd = v.std(ddof=1) if v.size > 1 else 0.0
-    ais3 = 3 * max(s for _, s in values)
-    return f"{v.mean():.2f} sd {sd:.2f}" + (f" ±{ais3:.2f}" if ais3 > 0 else "")
+def digits_784() -> np.ndarray:
+    """The 8x8 digits upsampled to 28x28 (bilinear) and binarized at 0.5, int8 (1797, 784)."""
+    from scipy.ndimage import zoom
+
+    images = load_digits(binarize=False).reshape(-1, 8, 8)
+    big = zoom(images, (1, 3.5, 3.5), order=1)
+    return (big.reshape(len(images), -1) > 0.5).astype(np.int8)
 
 
-def train_ours(X: np.ndarray, n_hidden: int, n_epochs: int, seed: int) -> RBM:
-    # scikit-learn visits the minibatches in the data's order every epoch: so do we here
-    return RBM(X.shape[1], n_hidden, method="pcd", k=1, learning_rate=0.1, batch_size=10,
+def train_ours(X: np.ndarray, n_hidden: int, batch: int, n_epochs: int, seed: int) -> RBM:
+    return RBM(X.shape[1], n_hidden, method="pcd", k=1, learning_rate=0.1, batch_size=batch,
                n_epochs=n_epochs, shuffle=False, rng=seed).fit(X)
 
 
-def train_sklearn(X: np.ndarray, n_hidden: int, n_epochs: int, seed: int) -> Any:
+def train_sklearn(X32: np.ndarray, n_hidden: int, batch: int, n_epochs: int, seed: int) -> Any:
     from sklearn.neural_network import BernoulliRBM
 
-    return BernoulliRBM(n_components=n_hidden, learning_rate=0.1, batch_size=10, n_iter=n_epochs,
-                        random_state=seed).fit(X)
+    return BernoulliRBM(n_components=n_hidden, learning_rate=0.1, batch_size=batch, n_iter=n_epochs,
+                        random_state=seed).fit(X32)
 
 
 def log_likelihood(model: RBM, X: np.ndarray, betas: np.ndarray, seed: int) -> tuple[float, float]:
@@ -85,14 +94,60 @@ def log_likelihood(model: RBM, X: np.ndarray, betas: np.ndarray, seed: int) -> t
     return est.value, est.stderr
 
 
+def spread(values: np.ndarray, fmt: str) -> str:
+    """median [min, max]."""
+    return f"{np.median(values):{fmt}} [{np.min(values):{fmt}}, {np.max(values):{fmt}}]"
+
+
+def ll_summary(values: list[tuple[float, float]]) -> str:
+    v = np.array([x for x, _ in values])
+    se = max(s for _, s in values)
+    return f"{v.mean():.2f} sd {v.std(ddof=1):.2f}" + (f" (AIS se ≤ {se:.2f})" if se > 0 else " (exact)")
+
+
+def compare(name: str, X: np.ndarray, n_hidden: int, batch: int, n_epochs: int, repeat: int,
+            betas: np.ndarray, seed: int) -> float:
+    X32 = X.astype(np.float32)
+    n = X.shape[0]
+    train_ours(X[:2 * batch], n_hidden, batch, 1, seed)  # compile outside the timings
+    ours_t, sk_t, ll_ours, ll_sk = [], [], [], []
+    for rep in range(repeat):
+        runs = [("ours", train_ours, X), ("sklearn", train_sklearn, X32)]
+        if rep % 2:
+            runs.reverse()  # alternate which library runs first
+        for label, fn, data in runs:
+            dt, model = timed(fn, data, n_hidden, batch, n_epochs, seed + rep)
+            if label == "ours":
+                ours_t.append(dt)
+                ll_ours.append(log_likelihood(model, X, betas, seed))
+            else:
+                sk_t.append(dt)
+                sk_model = RBM.from_params(model.components_.T, model.intercept_visible_,
+                                           model.intercept_hidden_)
+                ll_sk.append(log_likelihood(sk_model, X, betas, seed))
+    rate_ours = n_epochs * n / np.array(ours_t)
+    rate_sk = n_epochs * n / np.array(sk_t)
+    ratio = rate_ours / rate_sk
+    mem_ours = peak_memory(train_ours, X, n_hidden, batch, 1, seed)
+    mem_sk = peak_memory(train_sklearn, X32, n_hidden, batch, 1, seed)
+    print(f"{name}, n_hidden {n_hidden}, batch {batch}, {n_epochs} epochs, {repeat} alternating runs")
+    print(f"  samples/s  ours {spread(rate_ours, '.0f')}   sklearn {spread(rate_sk, '.0f')}")
+    print(f"  ratio ours/sklearn {spread(ratio, '.2f')}")
+    print(f"  log-likelihood per image (nats)  ours {ll_summary(ll_ours)}   sklearn {ll_summary(ll_sk)}")
+    print(f"  peak memory of one epoch (MiB)  ours {mem_ours:.1f}   sklearn {mem_sk:.1f}")
+    return float(np.median(ratio))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="5 epochs, 2,000 betas, no 784x500 AIS")
-    parser.add_argument("--repeat", type=int, default=3, help="timed trainings of each library")
+    parser.add_argument("--quick", action="store_true", help="2 epochs, 5 runs, 1,450 AIS betas")
+    parser.add_argument("--full", action="store_true", help="784 x 500 training, 20 epochs")
+    parser.add_argument("--repeat", type=int, default=5, help="alternating runs of each library (>= 5)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS threads for both libraries (default 1: a one-core comparison)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for both libraries")
     args = parser.parse_args(argv)
+    if args.repeat < 5:
+        parser.error("--repeat must be at least 5")
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(args.threads):
@@ -100,55 +155,35 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    n_epochs = 5 if args.quick else 20
-    betas = default_betas(100, 400, 1500) if args.quick else default_betas()
+    n_epochs = 2 if args.quick else 20 if args.full else 5
+    betas = default_betas(50, 400, 1000) if args.quick else default_betas()
+    ll_betas = default_betas(50, 200, 500)  # for the trained models' log-likelihoods
+    X = load_digits(binarize=True)
+    print(f"threads {args.threads}; timings on a shared machine are indicative")
+    ratios = {}
+    ratios["64 px, batch 10, 20 hidden"] = compare("binarized digits 1797 x 64", X, 20, 10, n_epochs,
+                                                   args.repeat, ll_betas, args.seed)
+    ratios["64 px, batch 10, 64 hidden"] = compare("binarized digits 1797 x 64", X, 64, 10, n_epochs,
+                                                   args.repeat, ll_betas, args.seed)
+    big = digits_784()
+    n_hidden = 500 if args.full else 200
+    ratios[f"784 px, batch 100, {n_hidden} hidden"] = compare(
+        "digits upsampled to 28x28, binarized, 1797 x 784", big, n_hidden, 100, n_epochs, args.repeat,
+        ll_betas, args.seed)
+    print("median throughput ratios (targets: >= 6 at batch 10 on 64 px, >= 2 at batch 100 on 784 px):")
+    for key, value in ratios.items():
+        print(f"  {key}: {value:.2f}")
 
-    X = load_digits(binarize=True)  # int8 {0, 1}
-    Xf = X.astype(np.float64)  # scikit-learn's input
-    n = X.shape[0]
-    train_ours(X[:50], 8, 1, 0)  # compile (numba caches to disk)
-    print(f"binarized digits: {n} x {X.shape[1]}, PCD-1, batch 10, learning rate 0.1, "
-          f"{n_epochs} epochs, best of {args.repeat}")
-    print("log-likelihood per image on the data (nats): mean over the trainings, sd between them, "
-          "and the AIS ±3 standard errors")
-    print(f"{'n_hidden':>8} {'ours [samples/s]':>17} {'sklearn [samples/s]':>20} {'ratio':>6} "
-          f"{'ours log-lik':>22} {'sklearn log-lik':>22} {'peak MiB (ours/sk)':>19}")
-    ratios = []
-    for n_hidden in (20, 64, 256):
-        t_ours, t_sk = np.inf, np.inf
-        ll_ours, ll_sk = [], []
-        for rep in range(args.repeat):
-            dt, ours = timed(train_ours, X, n_hidden, n_epochs, args.seed + rep)
-            t_ours = min(t_ours, dt)
-            dt, sk = timed(train_sklearn, Xf, n_hidden, n_epochs, args.seed + rep)
-            t_sk = min(t_sk, dt)
-            sk_model = RBM.from_params(sk.components_.T, sk.intercept_visible_, sk.intercept_hidden_)
-            ll_ours.append(log_likelihood(ours, X, betas, args.seed))
-            ll_sk.append(log_likelihood(sk_model, X, betas, args.seed))
-        mem_ours = peak_memory(train_ours, X, n_hidden, 1, args.seed)
-        mem_sk = peak_memory(train_sklearn, Xf, n_hidden, 1, args.seed)
-        rate_ours, rate_sk = n_epochs * n / t_ours, n_epochs * n / t_sk
-        ratios.append(rate_ours / rate_sk)
-        print(f"{n_hidden:>8} {rate_ours:>17.0f} {rate_sk:>20.0f} {rate_ours / rate_sk:>6.2f} "
-              f"{summary(ll_ours):>22} {summary(ll_sk):>22} {mem_ours:>9.1f}/{mem_sk:<9.1f}")
-    print(f"throughput ratio ours/sklearn: min {min(ratios):.2f}, goal >= 3")
-
-    trained = train_ours(X, 20, n_epochs, args.seed)
-    dt, log_z = timed(trained.log_partition, "exact")
-    mem = peak_memory(trained.log_partition, "exact", beta=0.5)  # beta: not the cached value
-    print(f"exact log Z, 64 x 20 (2^20 hidden states): {log_z:.4f} in {dt:.2f} s, peak {mem:.0f} MiB")
-
-    if not args.quick:
-        rng = np.random.default_rng(args.seed)
-        big = RBM.from_params(rng.normal(0, 0.05, (784, 500)), rng.normal(-1, 0.5, 784),
-                              rng.normal(0, 0.5, 500))
-        params = (big.weights_, big.visible_bias_, big.hidden_bias_)
-        mem = peak_memory(ais, *params, betas=default_betas(1, 1, 100), n_runs=100, rng=1)
-        for dtype in (np.float32, np.float64):
-            dt, res = timed(ais, *params, betas=default_betas(), n_runs=100, rng=1, dtype=dtype)
-            print(f"AIS 784 x 500, 100 runs, {len(default_betas())} betas, {np.dtype(dtype).name} "
-                  f"products: log Z = {res.log_z:.3f} ± {res.stderr:.3f} in {dt:.1f} s, "
-                  f"peak {mem:.0f} MiB (the loop allocates the same per step)")
+    rng = np.random.default_rng(args.seed)
+    params = (rng.normal(0, 0.05, (784, 500)), rng.normal(-1, 0.5, 784), rng.normal(0, 0.5, 500))
+    ais(*params, betas=np.linspace(0, 1, 3), n_runs=2, rng=0, dtype=np.float32)  # compile
+    ais(*params, betas=np.linspace(0, 1, 3), n_runs=2, rng=0, dtype=np.float64)
+    mem = peak_memory(ais, *params, betas=np.linspace(0, 1, 50), n_runs=100, rng=1)
+    for dtype in (np.float32, np.float64):
+        dt, res = timed(ais, *params, betas=betas, n_runs=100, rng=1, dtype=dtype)
+        print(f"AIS 784 x 500, 100 runs, {len(betas)} betas, {np.dtype(dtype).name} products: "
+              f"log Z = {res.log_z:.3f} ± {res.stderr:.3f} (ESS {res.ess:.0f}) in {dt:.1f} s, "
+              f"peak {mem:.0f} MiB (target: <= 25 s for 14,500 betas)")
 
 
 if __name__ == "__main__":
