@@ -202,3 +202,22 @@ def test_non_finite_parameters_stop_training_with_the_step():
         assert np.all(np.isfinite(arr))
     step = int(str(info.value).split("step ")[1].split()[0])
     assert rbm.n_steps_ == step - 1
+
+
+def test_training_state_is_converted_once():
+    # a float64 model is converted to float32 on its first epoch; later epochs update
+    # the same arrays in place (no conversion per epoch); chains stay int8
+    W, b, c = _random_params(64, 8, 51, scale=0.05)
+    rbm = RBM.from_params(W, b, c, batch_size=10, rng=0)
+    assert rbm.weights_.dtype == np.float64
+    X = _digits(40)
+    rbm.partial_fit(X)
+    arrays = (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_, rbm.persistent_chains_)
+    assert [a.dtype for a in arrays] == [np.float32, np.float32, np.float32, np.int8]
+    before = rbm.weights_.copy()
+    rbm.partial_fit(X)
+    assert all(new is old for new, old in zip(
+        (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_, rbm.persistent_chains_), arrays))
+    assert not np.array_equal(rbm.weights_, before)
+    # exact computations still run in float64
+    assert isinstance(rbm.log_likelihood(X), float)
