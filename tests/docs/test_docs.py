@@ -1,0 +1,58 @@
+"""The documentation: every python code block of every page in docs/ runs, and the
+Sphinx site (theory pages, API reference, gallery) builds with warnings as errors."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from thermoinfo.experiments import EXPERIMENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+BLOCK = re.compile(r"^```(?:python|py)[ \t]*\n(.*?)^```", re.S | re.M)
+
+
+def test_every_page_is_found():
+    names = {p.stem for p in PAGES}
+    assert {"index", "geometry", "thermo", "freeenergy", "quasistatic", "hopfield", "rbm"} <= names
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_code_blocks_run(page, tmp_path, monkeypatch):
+    """The page's python blocks run in order in one namespace, as a reader pastes them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    blocks = BLOCK.findall(page.read_text())
+    monkeypatch.chdir(tmp_path)  # blocks that write files write them here
+    namespace: dict = {"__name__": f"docs_{page.stem}"}
+    for index, block in enumerate(blocks):
+        exec(compile(block, f"{page.name} python block {index + 1}", "exec"), namespace)
+
+
+@pytest.mark.slow
+def test_sphinx_build_has_no_warnings(tmp_path, experiment_runs):
+    pytest.importorskip("sphinx")  # the docs extra
+    pytest.importorskip("myst_parser")
+    for name in EXPERIMENTS:  # the gallery shows the quick runs of the test session
+        experiment_runs(name)
+    env = {**os.environ, "THERMOINFO_GALLERY_DIR": str(experiment_runs.root), "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html", str(DOCS),
+         str(tmp_path / "html"), "-d", str(tmp_path / "doctrees")],
+        capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr[-5000:]
+    html = tmp_path / "html"
+    for page in PAGES:
+        assert (html / f"{page.stem}.html").is_file(), page.name
+    for module in ("thermoinfo.geometry.divergences", "thermoinfo.experiments.sweeping", "thermoinfo.cli"):
+        assert (html / "api" / f"{module}.html").is_file(), module
+    gallery = (html / "gallery" / "index.html").read_text()
+    for name in EXPERIMENTS:
+        assert f"{name}.png" in gallery, name
+        assert (html / "_images" / f"{name}.png").is_file(), name
