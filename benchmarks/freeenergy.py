@@ -1,161 +1,249 @@
-"""Information-bottleneck curves: thermoinfo.freeenergy against dit's IBCurve.
+"""Information-bottleneck curves: thermoinfo.freeenergy.sweep against dit's IBCurve.
 
-The information bottleneck min I(X;Z) - beta I(Z;Y) is the special case
-lam = 0, gamma = beta of J = R + lam D + gamma C: at the optimal classifier
-C = H(Y|Z) = H(Y) - I(Z;Y), so J = I(X;Z) + beta H(Y|Z) = IB Lagrangian +
-beta H(Y). Both programs get the same joint table and the same beta grid
-(dit's IBCurve uses numpy.linspace(beta_min, beta_max, beta_num)); dit runs
-its Blahut-Arimoto solver (method="ba", 250 random restarts per beta).
+The information bottleneck min I(X;Z) - beta I(Z;Y) is the case lam = 0,
+gamma = beta of J = R + lam D + gamma C: at the optimal classifier
+C = H(Y|Z) = H(Y) - I(Z;Y), so J = I(X;Z) + beta H(Y|Z) = IB Lagrangian + beta H(Y).
 
-Accuracy: the IB Lagrangian L(beta) = I(X;Z) - beta I(Z;Y) of each answer
-against a high-precision reference (thermoinfo.freeenergy.solve with 64 random
-restarts at each beta, 8 on the large table, iterated to max |Delta log e| < 1e-12, keeping the lowest
-L found by any method). Lower L is better; the table prints L - L_ref.
+Both libraries are called as a user would call them, on the same joint table and
+the same beta grid (dit's IBCurve uses numpy.linspace(beta_min, beta_max,
+beta_num)), with n_x latent states:
 
-Both runs are timed under tracemalloc (for the peak memory), the same for both.
-The numba kernels are compiled (and cached) before the timed runs.
+* dit: ``IBCurve(dist, beta_min=..., beta_max=..., beta_num=..., method="ba")``
+  (its Blahut-Arimoto solver with 250 random restarts per beta, and the setup
+  IBCurve does itself); ``DIT_OPT_JOBS=1`` pins its worker pool to one thread,
+  and dit is imported before any timer starts.
+* thermoinfo: ``sweep(p_xy, lam=0.0, gamma=betas, n_z=n_x, exact_derivatives=False)``
+  (continuation along beta with random restarts at anchor points), after one
+  untimed call that compiles (and caches) the numba kernels.
 
-Usage:  python benchmarks/freeenergy.py [--quick] [--dit-points K]
+Accuracy of every timed run: the IB Lagrangian L(beta) = I(X;Z) - beta I(Z;Y)
+of each returned point against an independent reference, and the worst error
+max_beta (L - L_ref) of the run. The references:
 
-The 64 x 10 case with 200 beta values would keep dit busy for days; dit runs
-on K beta values of that grid (default 2, via the same blahut_arimoto_ib
-routine IBCurve calls) with 2 of its 250 restarts, and its time is scaled to
-200 values and 250 restarts (printed as an extrapolation).
+* the binary symmetric bottleneck (x uniform on {0, 1}, y = x XOR
+  Bernoulli(eps)) has a closed form (Mrs. Gerber's lemma,
+  :func:`thermoinfo.freeenergy.discrete.binary_symmetric_bottleneck`, a
+  root-finder on a scalar equation);
+* a random table: a brute-force search written in this file (L-BFGS-B from many
+  random softmax encoders, each polished by the textbook IB fixed-point
+  iteration in plain numpy), sharing no code with either library.
+
+The runs alternate (dit, thermoinfo, dit, thermoinfo, ...; the order flips on
+every repetition), at least five each. Printed: the median time of each, the
+ratio dit/thermoinfo per pair of runs (median and [min, max]), the errors, and
+the time to equal accuracy: thermoinfo's solver is timed again at looser
+stopping tolerances (xtol from 1e-2 down, one restart), and the cheapest
+setting whose worst error over its runs is no larger than dit's median worst
+error is compared with dit. Peak memory (tracemalloc) comes from one separate,
+untimed call of each. Timings are wall-clock on a possibly shared machine:
+indicative, not exact.
+
+Usage:  python benchmarks/freeenergy.py [--runs N] [--long]
+
+The default run takes a few minutes (dit needs seconds per beta value even on a
+2 x 2 table); ``--long`` adds the 8 x 3 table and more beta values.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import tracemalloc
 
+import dit
 import numpy as np
-from scipy.special import xlogy
+from dit.rate_distortion import IBCurve
+from scipy.optimize import minimize
+from scipy.special import softmax, xlogy
 
-from thermoinfo.freeenergy import solve, sweep
+from thermoinfo.freeenergy import sweep
+from thermoinfo.freeenergy.discrete import binary_symmetric_bottleneck
+
+# dit's restarts run serially, like ours (dit reads this when it runs them; dit
+# itself is imported above, outside every timer)
+os.environ["DIT_OPT_JOBS"] = "1"
 
 
 def _entropy(p):
     return -float(np.sum(xlogy(p, p)))
 
 
-def _ib_terms(p_xzy):
-    """I(X;Z), I(Z;Y) of a joint table indexed [x, y, z]."""
-    p_xz = p_xzy.sum(axis=1)
-    p_yz = p_xzy.sum(axis=0)
-    p_z = p_xz.sum(axis=0)
-    i_xz = _entropy(p_xz.sum(axis=1)) + _entropy(p_z) - _entropy(p_xz)
-    i_zy = _entropy(p_yz.sum(axis=1)) + _entropy(p_z) - _entropy(p_yz)
-    return max(i_xz, 0.0), max(i_zy, 0.0)
+def lagrangian(p, encoder, beta):
+    """I(X;Z) - beta I(Z;Y) of an encoder e[x, z] on the joint table p[x, y]."""
+    px, py = p.sum(axis=1), p.sum(axis=0)
+    m = px[:, None] * encoder
+    n = p.T @ encoder
+    q = m.sum(axis=0)
+    i_xz = _entropy(px) + _entropy(q) - _entropy(m)
+    i_zy = _entropy(py) + _entropy(q) - _entropy(n)
+    return i_xz - beta * i_zy
 
 
-def ours(p, betas):
-    """I(X;Z), I(Z;Y) along the beta grid from the continuation sweep."""
-    ds = sweep(p, lam=0.0, gamma=betas, n_z=p.shape[0], restarts=4, anchor_every=max(len(betas) // 4, 1),
-               exact_derivatives=False, rng=0)
-    h_y = _entropy(p.sum(axis=0))
-    return ds.R.values[0], h_y - ds.C.values[0]
+# --------------------------------------------------------------------------- references
 
 
-def reference(p, betas, restarts=64, max_iter=200_000):
+def closed_form_reference(eps, betas):
+    """L(beta) of the binary symmetric bottleneck from its closed form."""
+    h_y = np.log(2.0)
     out = []
     for b in betas:
-        sol = solve(p, 0.0, b, p.shape[0], restarts=restarts, xtol=1e-12, max_iter=max_iter, rng=1,
-                    warn=False)
-        out.append(sol.R - b * (_entropy(p.sum(axis=0)) - sol.C))
+        sol = binary_symmetric_bottleneck(0.0, float(b), eps)
+        out.append(sol.R - b * (h_y - sol.C))
     return np.array(out)
 
 
-def dit_curve(p, betas):
-    import dit
-    from dit.rate_distortion import IBCurve
+def _ib_polish(p, e, beta, n_iter=5_000):
+    """The IB self-consistent equations iterated from e (plain numpy):
+    q(z) = sum_x p(x) e(z|x), c(y|z) = sum_x p(x, y) e(z|x) / q(z),
+    e(z|x) ∝ q(z) exp(beta sum_y p(y|x) log c(y|z))."""
+    px = p.sum(axis=1)
+    pyx = p / px[:, None]
+    for _ in range(n_iter):
+        q = px @ e
+        keep = q > 1e-300
+        c = np.where(keep[None, :], (p.T @ e) / np.where(keep, q, 1.0)[None, :], 1.0)
+        with np.errstate(divide="ignore"):
+            log_c = np.where(c > 0, np.log(np.where(c > 0, c, 1.0)), -1e300)
+            logits = np.where(keep[None, :], np.log(np.where(keep, q, 1.0))[None, :]
+                              + beta * pyx @ log_c, -np.inf)
+        new = softmax(logits, axis=1)
+        if np.max(np.abs(new - e)) < 1e-15:
+            return new
+        e = new
+    return e
 
-    n_x, n_y = p.shape
-    dist = dit.Distribution([(x, y) for x in range(n_x) for y in range(n_y)], p.ravel())
+
+def brute_force_reference(p, betas, n_starts, seed=0):
+    """min over many random starts of L-BFGS-B on softmax encoders, each polished
+    by the fixed-point iteration."""
+    n_x = p.shape[0]
+    rng = np.random.default_rng(seed)
+    out = []
+    for b in betas:
+        def objective(theta, b=b):
+            return lagrangian(p, softmax(theta.reshape(n_x, n_x), axis=1), b)
+
+        best = np.inf
+        for _ in range(n_starts):
+            res = minimize(objective, rng.normal(size=n_x * n_x) * 3.0, method="L-BFGS-B",
+                           options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
+            e = _ib_polish(p, softmax(res.x.reshape(n_x, n_x), axis=1), b)
+            best = min(best, res.fun, lagrangian(p, e, b))
+        out.append(best)
+    return np.array(out)
+
+
+# --------------------------------------------------------------------------- the two libraries
+
+
+def run_dit(dist, betas):
+    """IBCurve as a user calls it; returns L(beta) of its points."""
     curve = IBCurve(dist, beta_min=float(betas[0]), beta_max=float(betas[-1]), beta_num=len(betas),
                     method="ba")
     if not np.allclose(curve.betas, betas):
         raise RuntimeError("dit used a different beta grid")
-    return np.asarray(curve.complexities, dtype=float), np.asarray(curve.relevances, dtype=float)
+    return np.asarray(curve.complexities) - betas * np.asarray(curve.relevances)
 
 
-def dit_points(p, betas, restarts=250):
-    from dit.rate_distortion.blahut_arimoto import blahut_arimoto_ib
-
-    terms = []
-    for b in betas:
-        q_xyt = blahut_arimoto_ib(p_xy=p, beta=float(b), restarts=restarts)[1]
-        terms.append(_ib_terms(q_xyt))
-    return np.array([t[0] for t in terms]), np.array([t[1] for t in terms])
+def run_ours(p, betas, seed, xtol=1e-10, restarts=4):
+    ds = sweep(p, lam=0.0, gamma=betas, n_z=p.shape[0], restarts=restarts, xtol=xtol,
+               tol=max(xtol * xtol, 1e-15), exact_derivatives=False, rng=seed)
+    h_y = _entropy(p.sum(axis=0))
+    return ds.R.values[0] - betas * (h_y - ds.C.values[0])
 
 
-def timed(fn, *args):
-    tracemalloc.start()
+def _timed(fn, *args, **kwargs):
     start = time.perf_counter()
-    out = fn(*args)
-    elapsed = time.perf_counter() - start
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def _peak_mib(fn, *args, **kwargs):
+    tracemalloc.start()
+    fn(*args, **kwargs)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return out, elapsed, peak
+    return peak / 2**20
 
 
-def report(name, p, betas, dit_betas, extrapolate, dit_restarts=250):
-    print(f"\n== {name}: joint table {p.shape[0]}x{p.shape[1]}, {len(betas)} beta values "
-          f"in [{betas[0]:g}, {betas[-1]:g}]")
-    (r_o, i_o), t_o, m_o = timed(ours, p, betas)
-    if extrapolate:
-        (r_d, i_d), t_d, m_d = timed(dit_points, p, dit_betas, dit_restarts)
-        t_d *= 250 / dit_restarts  # IBCurve runs 250 restarts; time is linear in them
-    else:
-        (r_d, i_d), t_d, m_d = timed(dit_curve, p, dit_betas)
-    idx = np.searchsorted(betas, dit_betas)
-    small = p.shape[0] <= 16
-    ref = reference(p, dit_betas, restarts=64 if small else 8, max_iter=200_000 if small else 50_000)
-    lag_o = r_o[idx] - dit_betas * i_o[idx]
-    lag_d = r_d - dit_betas * i_d
-    ref = np.minimum(ref, np.minimum(lag_o, lag_d))
-    print(f"{'beta':>8} {'L_ref':>14} {'thermoinfo-ref':>15} {'dit-ref':>12}")
-    for b, lr, lo, ld in zip(dit_betas, ref, lag_o, lag_d, strict=True):
+def _spread(values):
+    v = np.asarray(values)
+    return f"{np.median(v):.3g} [{v.min():.3g}, {v.max():.3g}]"
+
+
+def compare(name, p, betas, reference, runs):
+    n_x, n_y = p.shape
+    dist = dit.Distribution([(x, y) for x in range(n_x) for y in range(n_y)], p.ravel())
+    print(f"\n== {name}: joint table {n_x}x{n_y}, {len(betas)} beta values in "
+          f"[{betas[0]:g}, {betas[-1]:g}], {runs} alternating runs each")
+    t_dit, t_ours, err_dit, err_ours, last = [], [], [], [], {}
+    for r in range(runs):
+        order = ("dit", "ours") if r % 2 == 0 else ("ours", "dit")
+        for who in order:
+            if who == "dit":
+                lag, t = _timed(run_dit, dist, betas)
+                t_dit.append(t)
+                err_dit.append(float(np.max(lag - reference)))
+            else:
+                lag, t = _timed(run_ours, p, betas, r)
+                t_ours.append(t)
+                err_ours.append(float(np.max(lag - reference)))
+            last[who] = lag
+    print(f"{'beta':>8} {'L_ref':>14} {'thermoinfo-ref':>15} {'dit-ref':>12}   (last timed run)")
+    for b, lr, lo, ld in zip(betas, reference, last["ours"], last["dit"], strict=True):
         print(f"{b:8.3f} {lr:14.10f} {lo - lr:15.2e} {ld - lr:12.2e}")
-    err_o = float(np.max(lag_o - ref))
-    err_d = float(np.max(lag_d - ref))
-    t_d_full = t_d * len(betas) / len(dit_betas)
-    label = ""
-    if extrapolate:
-        label = f" (extrapolated from {len(dit_betas)} beta values"
-        label += f" and {dit_restarts} of dit's 250 restarts)" if dit_restarts != 250 else ")"
-    print(f"max error of L: thermoinfo {err_o:.2e}, dit {err_d:.2e}")
-    print(f"time: thermoinfo {t_o:.3f} s (peak {m_o / 2**20:.1f} MiB), dit {t_d_full:.1f} s{label} "
-          f"(peak {m_d / 2**20:.1f} MiB)")
-    print(f"speed-up thermoinfo / dit: {t_d_full / t_o:.0f}x")
+    print(f"worst error of L per run, median [min, max]: thermoinfo {_spread(err_ours)}, "
+          f"dit {_spread(err_dit)}")
+    if min(err_ours + err_dit) < -1e-9:
+        print("  (a negative error: a library found a lower L than the reference search)")
+    ratio = np.array(t_dit) / np.array(t_ours)
+    print(f"time per curve, median [min, max]: thermoinfo {_spread(t_ours)} s, dit {_spread(t_dit)} s")
+    print(f"ratio dit / thermoinfo per pair of runs: {_spread(ratio)}")
+    # time to equal accuracy: the loosest stopping rule of ours that is as accurate as dit
+    target = float(np.median(err_dit))
+    for xtol in (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10):
+        times, errs = [], []
+        for r in range(runs):
+            lag, t = _timed(run_ours, p, betas, 100 + r, xtol=xtol, restarts=1)
+            times.append(t)
+            errs.append(float(np.max(lag - reference)))
+        if max(errs) <= max(target, 0.0) or xtol == 1e-10:
+            break
+    eq = np.median(t_dit) / np.array(times)
+    verdict = "as accurate as dit" if max(errs) <= max(target, 0.0) else "not reached"
+    print(f"time to equal accuracy (dit's median worst error {target:.2e}): thermoinfo with "
+          f"xtol={xtol:g}, 1 restart, worst error {max(errs):.2e} ({verdict}), "
+          f"{_spread(times)} s; dit median time / this: {_spread(eq)}")
+    print(f"peak memory of one untimed call (tracemalloc): thermoinfo "
+          f"{_peak_mib(run_ours, p, betas, 0):.1f} MiB, dit {_peak_mib(run_dit, dist, betas):.1f} MiB")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="5 beta values for dit on the small table")
-    parser.add_argument("--dit-points", type=int, default=2, help="beta values dit runs on the large table")
-    parser.add_argument("--dit-restarts", type=int, default=2,
-                        help="restarts dit runs per beta on the large table (its time is scaled to 250)")
-    parser.add_argument("--case", choices=("small", "large", "both"), default="both")
+    parser.add_argument("--runs", type=int, default=5, help="alternating timed runs per library (>= 5)")
+    parser.add_argument("--long", action="store_true",
+                        help="also the 8 x 3 table, and more beta values (tens of minutes)")
     args = parser.parse_args()
-    # compile the numba kernels once (cached on disk afterwards) so that the
-    # timings measure the solver, not the compiler
-    ours(np.full((2, 2), 0.25), np.array([1.0, 2.0]))
+    runs = max(args.runs, 5)
+    started = time.perf_counter()
+    run_ours(np.full((2, 2), 0.25), np.array([1.0, 2.0]), 0)        # compile, untimed
+
+    eps = 0.1
+    bsb = 0.5 * np.array([[1 - eps, eps], [eps, 1 - eps]])
+    betas = np.linspace(1.0, 5.0, 7 if args.long else 4)
+    compare(f"binary symmetric bottleneck, eps = {eps} (closed form)", bsb, betas,
+            closed_form_reference(eps, betas), runs)
+
     rng = np.random.default_rng(2026)
-    small = rng.random((8, 3)) ** 3
-    small /= small.sum()
-    betas = np.linspace(0.0, 15.0, 20)
-    if args.case in ("small", "both"):
-        if args.quick:
-            report("small", small, betas, betas[[0, 5, 10, 15, 19]], extrapolate=True)
-        else:
-            report("small", small, betas, betas, extrapolate=False)
-    large = rng.random((64, 10)) ** 3
-    large /= large.sum()
-    betas = np.linspace(0.0, 15.0, 200)
-    picks = np.unique(np.linspace(0, 199, max(args.dit_points, 1) + 2)[1:-1].astype(int))
-    if args.case in ("large", "both"):
-        report("large", large, betas, betas[picks], extrapolate=True, dit_restarts=args.dit_restarts)
+    tables = [(4, 3)] + ([(8, 3)] if args.long else [])
+    for n_x, n_y in tables:
+        p = rng.random((n_x, n_y)) ** 3
+        p /= p.sum()
+        betas = np.linspace(1.0, 5.0, 5 if args.long else 3)
+        compare("random table (brute-force reference)", p, betas,
+                brute_force_reference(p, betas, n_starts=20 if args.long else 8), runs)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":
