@@ -283,3 +283,26 @@ def test_bad_input_raises_errors_naming_the_argument():
         ModernHopfield().fit([[1.0, np.nan]])
     with pytest.raises(ValueError, match="states"):
         ModernHopfield().fit([[1.0, 2.0]]).recall([1.0, 2.0, 3.0])
+
+
+def test_thermodynamics_is_the_boltzmann_distribution_of_the_energy():
+    rng = np.random.default_rng(13)
+    xi = spins(rng, 3, 7)
+    net = Hopfield(7).fit(xi)
+    s = all_states(7, values=(-1, 1))
+    e = net.energy(s)
+    for t in (0.3, 1.0):
+        p = np.exp(-(e - e.min()) / t)
+        log_z = np.log(p.sum()) - e.min() / t
+        p /= p.sum()
+        th = net.thermodynamics(t)
+        assert th.log_partition.item() == pytest.approx(log_z, abs=1e-12)
+        assert th.energy.item() == pytest.approx(p @ e, abs=1e-12)
+        assert th.heat_capacity.item() == pytest.approx(p @ (e - p @ e) ** 2 / t**2, abs=1e-10)
+        np.testing.assert_allclose(th.means.values, p @ s, atol=1e-12)
+    # the {0, 1} network at T is the spin network at 4T: <u> = (1 + <s>)/2
+    binary = Hopfield(7, units="binary").fit((xi + 1) // 2)
+    ts = [0.1, 0.25]
+    np.testing.assert_allclose(binary.thermodynamics(ts).means.values,
+                               (1 + net.thermodynamics([4 * t for t in ts]).means.values) / 2, atol=1e-12)
+    assert {"long_name", "units"} <= set(binary.thermodynamics(0.5).entropy.attrs)

@@ -54,7 +54,8 @@ from thermoinfo._validation import (
 from thermoinfo.sampling.single_site import as_couplings, as_states, relax, unit_values
 from thermoinfo.sampling.single_site import energy as _energy
 
-__all__ = ["BoltzmannMachine", "FitState", "exact_log_partition", "exact_thermodynamics"]
+__all__ = ["BoltzmannMachine", "FitState", "exact_log_partition", "exact_thermodynamics",
+           "thermodynamics_dataset"]
 
 #: Largest number of units for exact enumeration.
 MAX_EXACT_UNITS = 20
@@ -150,6 +151,64 @@ def exact_thermodynamics(weights: np.ndarray, bias: np.ndarray, units: str, temp
         var += np.sum(p * (e[None, :] - u[:, None]) ** 2, axis=1)
     return {"log_partition": log_z, "energy": u, "energy_variance": var, "means": m1,
             "correlations": m2}
+
+
+def _exact_arrays(weights: np.ndarray, bias: np.ndarray, units: str, temperatures: np.ndarray,
+                  moments: bool = True) -> dict[str, np.ndarray]:
+    """The enumeration kernels behind the public calls: size limit and overflow checked."""
+    n = weights.shape[0]
+    if n > MAX_EXACT_UNITS:
+        raise ValueError(
+            f"exact enumeration is limited to {MAX_EXACT_UNITS} units (this network has {n}); "
+            "sample instead"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        if moments:
+            out = exact_thermodynamics(weights, bias, units, temperatures)
+        else:
+            out = {"log_partition": exact_log_partition(weights, bias, units, temperatures)}
+    if not all(np.all(np.isfinite(v)) for v in out.values()):
+        raise ValueError(
+            f"temperature {temperatures.min():.3g} is too low for couplings of size "
+            f"{np.max(np.abs(weights), initial=0.0):.3g}: E/T overflows float64, so log Z "
+            "is not finite; raise the temperature or scale the weights down"
+        )
+    return out
+
+
+def thermodynamics_dataset(weights: np.ndarray, bias: np.ndarray, units: str, temperature: Any,
+                           title: str) -> Any:
+    """Exact thermodynamics of E(u) = -1/2 u.W.u - b.u at ``temperature`` (a scalar or a
+    1-D array of T > 0), by enumeration, as an ``xarray.Dataset`` with CF attributes
+    (the layout of :meth:`BoltzmannMachine.thermodynamics`); ``weights`` and ``bias``
+    are checked arrays."""
+    import xarray as xr
+
+    t = _temperatures(temperature)
+    scalar = t.ndim == 0
+    ts = np.atleast_1d(t)
+    out = _exact_arrays(weights, bias, units, ts)
+    log_z, u, var = out["log_partition"], out["energy"], out["energy_variance"]
+    data = {
+        "log_partition": (log_z, (), variable_attrs("log partition function log Z", "1")),
+        "free_energy": (-ts * log_z, (), variable_attrs("free energy F = -T log Z", "1")),
+        "energy": (u, (), variable_attrs("internal energy U = <E>", "1")),
+        "entropy": (log_z + u / ts, (), variable_attrs("entropy S = log Z + U/T", "nat")),
+        "heat_capacity": (var / ts**2, (), variable_attrs("heat capacity C = Var(E)/T^2", "1")),
+        "means": (out["means"], ("unit_i",), variable_attrs("mean unit value <u_i>", "1")),
+        "correlations": (out["correlations"], ("unit_i", "unit_j"),
+                         variable_attrs("second moment <u_i u_j>", "1")),
+    }
+    lead = () if scalar else ("temperature",)
+    n = weights.shape[0]
+    ds = xr.Dataset(
+        {k: (lead + dims, v[0] if scalar else v, attrs) for k, (v, dims, attrs) in data.items()},
+        coords={"temperature": (lead, ts[0] if scalar else ts,
+                                variable_attrs("temperature T (k_B = 1)", "1")),
+                "unit_i": ("unit_i", np.arange(n)), "unit_j": ("unit_j", np.arange(n))},
+    )
+    ds.attrs.update({"title": title, "unit_set": units})
+    return ds
 
 
 class BoltzmannMachine:
@@ -282,20 +341,7 @@ class BoltzmannMachine:
             )
 
     def _thermo_arrays(self, temperatures: np.ndarray, moments: bool = True) -> dict[str, np.ndarray]:
-        self._exact_size()
-        with np.errstate(over="ignore", invalid="ignore"):
-            if moments:
-                out = exact_thermodynamics(self.weights_, self.bias_, self.units, temperatures)
-            else:
-                out = {"log_partition": exact_log_partition(self.weights_, self.bias_, self.units,
-                                                            temperatures)}
-        if not all(np.all(np.isfinite(v)) for v in out.values()):
-            raise ValueError(
-                f"temperature {temperatures.min():.3g} is too low for couplings of size "
-                f"{np.max(np.abs(self.weights_), initial=0.0):.3g}: E/T overflows float64, so log Z "
-                "is not finite; raise the temperature or scale the weights down"
-            )
-        return out
+        return _exact_arrays(self.weights_, self.bias_, self.units, temperatures, moments)
 
     def log_partition(self) -> float:
         """log Z = log sum_u exp(-E(u)/T), by enumeration."""
@@ -331,35 +377,11 @@ class BoltzmannMachine:
         >>> bm.thermodynamics([0.5, 1.0, 2.0]).heat_capacity.dims
         ('temperature',)
         """
-        import xarray as xr
-
         self._check_fitted()
-        t = _temperatures(self.temperature if temperature is None else temperature)
-        scalar = t.ndim == 0
-        ts = np.atleast_1d(t)
-        out = self._thermo_arrays(ts)
-        log_z, u, var = out["log_partition"], out["energy"], out["energy_variance"]
-        data = {
-            "log_partition": (log_z, (), variable_attrs("log partition function log Z", "1")),
-            "free_energy": (-ts * log_z, (), variable_attrs("free energy F = -T log Z", "1")),
-            "energy": (u, (), variable_attrs("internal energy U = <E>", "1")),
-            "entropy": (log_z + u / ts, (), variable_attrs("entropy S = log Z + U/T", "nat")),
-            "heat_capacity": (var / ts**2, (), variable_attrs("heat capacity C = Var(E)/T^2", "1")),
-            "means": (out["means"], ("unit_i",), variable_attrs("mean unit value <u_i>", "1")),
-            "correlations": (out["correlations"], ("unit_i", "unit_j"),
-                             variable_attrs("second moment <u_i u_j>", "1")),
-        }
-        lead = () if scalar else ("temperature",)
-        n = self.n_units
-        ds = xr.Dataset(
-            {k: (lead + dims, v[0] if scalar else v, attrs) for k, (v, dims, attrs) in data.items()},
-            coords={"temperature": (lead, ts[0] if scalar else ts,
-                                    variable_attrs("temperature T (k_B = 1)", "1")),
-                    "unit_i": ("unit_i", np.arange(n)), "unit_j": ("unit_j", np.arange(n))},
-        )
-        ds.attrs.update({"title": "Boltzmann machine thermodynamics by exact enumeration",
-                         "unit_set": self.units, "n_visible": int(self.n_visible),
-                         "n_hidden": int(self.n_hidden)})
+        ds = thermodynamics_dataset(self.weights_, self.bias_, self.units,
+                                    self.temperature if temperature is None else temperature,
+                                    "Boltzmann machine thermodynamics by exact enumeration")
+        ds.attrs.update({"n_visible": int(self.n_visible), "n_hidden": int(self.n_hidden)})
         return ds
 
     def probabilities(self) -> np.ndarray:

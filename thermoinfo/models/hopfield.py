@@ -53,6 +53,7 @@ from thermoinfo._validation import (
     check_positive_int,
     resolve_rng,
 )
+from thermoinfo.models.boltzmann import thermodynamics_dataset
 from thermoinfo.sampling.single_site import Relaxation, as_states, relax, tie_tolerance, unit_values
 from thermoinfo.sampling.single_site import energy as _energy
 
@@ -276,6 +277,30 @@ class Hopfield(_PatternMemory):
         pick = (lambda a: a[0]) if was_1d else (lambda a: a)
         return RecallResult(final, pick(out.sweeps), pick(out.fixed_point), pick(out.two_cycle),
                             self.overlap(final))
+
+    def thermodynamics(self, temperature: Any) -> Any:
+        """Exact thermodynamics of the network at ``temperature`` (N <= 20), an ``xarray.Dataset``.
+
+        The Boltzmann distribution p(s) ∝ exp(-E(s)/T) of the network's energy
+        (that is, a :class:`~thermoinfo.models.BoltzmannMachine` with couplings
+        ``weights_`` and bias ``-thresholds_``): ``log_partition``, ``free_energy``,
+        ``energy``, ``entropy`` (nats), ``heat_capacity``, ``means`` and
+        ``correlations``, over a scalar ``temperature`` coordinate or a
+        ``temperature`` dimension for several temperatures.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Hopfield(2).fit([[1, 1]])          # w_12 = 1/2
+        >>> th = net.thermodynamics(1.0)
+        >>> bool(np.isclose(float(th.log_partition), np.log(2 * np.exp(0.5) + 2 * np.exp(-0.5))))
+        True
+        """
+        self._check_fitted()
+        title = f"Hopfield network ({self.rule} rule) thermodynamics by exact enumeration"
+        ds = thermodynamics_dataset(self.weights_, -self.thresholds_, self.units, temperature, title)
+        ds.attrs["n_patterns"] = int(self.n_patterns_)
+        return ds
 
     def is_fixed_point(self, states: Any) -> np.ndarray | bool:
         """Whether no single-unit T = 0 update changes ``states``."""
