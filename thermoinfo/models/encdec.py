@@ -42,6 +42,7 @@ C. Blundell et al., arXiv:1505.05424 (mean-field weights).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import os
@@ -609,16 +610,20 @@ def _broadcast_init(init: Any, n_points: int, template: Any) -> Any:
     return jax.tree_util.tree_unflatten(treedef, out)
 
 
-def _make_step(arch: Architecture, optimizer: Any, batch_size: int) -> Any:
+@functools.lru_cache(maxsize=32)
+def _make_step(arch: Architecture, learning_rate: float, batch_size: int) -> Any:
+    """The jit-compiled grid step (cached: repeated fits of one architecture compile once)."""
     import jax
+    import jax.numpy as jnp
+    import optax
+
+    optimizer = optax.adam(learning_rate)
 
     def one(posterior: Any, opt_state: Any, key: Any, x: Any, y: Any, lam: Any, gamma: Any,
             sigma: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
         (J, terms), grads = jax.value_and_grad(objective, has_aux=True)(
             posterior, arch, x, y, key, lam, gamma, sigma)
         updates, opt_state = optimizer.update(grads, opt_state, posterior)
-        import optax
-
         return optax.apply_updates(posterior, updates), opt_state, J, terms
 
     grid_step = jax.vmap(one, in_axes=(0, 0, 0, None, None, 0, 0, 0))
@@ -629,7 +634,8 @@ def _make_step(arch: Architecture, optimizer: Any, batch_size: int) -> Any:
         idx = jax.random.randint(k_batch, (batch_size,), 0, data_x.shape[0])
         x = data_x[idx]
         y = data_y[idx] if data_y is not None else None
-        keys = jax.random.split(k_noise, lam.shape[0])
+        # point i's noise depends on i only, not on the size of the grid
+        keys = jax.vmap(lambda i: jax.random.fold_in(k_noise, i))(jnp.arange(lam.shape[0]))
         posterior, opt_state, J, terms = grid_step(state.posterior, state.opt_state, keys, x, y, lam,
                                                    gamma, sigma)
         return TrainState(posterior, opt_state, key, state.step + 1), J, terms
@@ -728,7 +734,7 @@ def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma
         data_x = jnp.asarray(xa, dtype=jdt)
         data_y = None if ya is None else jnp.asarray(ya)
         lam_j, gamma_j, sigma_j = (jnp.asarray(v, dtype=jdt) for v in (L, G, S))
-        step_fn = _make_step(arch, optimizer, batch_size)
+        step_fn = _make_step(arch, learning_rate, batch_size)
         history: dict[str, list[Any]] = {k: [] for k in ("step", "J", "R", "D", "C", "S")}
         start = int(state.step)
         for k in tqdm(range(start, n_steps), disable=not progress, desc="training", initial=start,
@@ -760,6 +766,7 @@ def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma
 # ----------------------------------------------------------------------------- evaluation
 
 
+@functools.lru_cache(maxsize=32)
 def _eval_fn(arch: Architecture, n_draws: int) -> Any:
     import jax
 

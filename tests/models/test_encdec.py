@@ -1,0 +1,196 @@
+"""Encoder/decoder/classifier networks: log-densities against scipy, the exact
+weight KL against quadrature, the linear-Gaussian model against Shannon's R(D)
+and the closed-form free energy, grids against sequential runs, checkpoints,
+non-finite losses and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.stats
+from scipy.special import logsumexp
+
+jax = pytest.importorskip("jax")
+pytest.importorskip("optax")
+
+import jax.numpy as jnp  # noqa: E402
+
+from thermoinfo._errors import NonFiniteParameterError  # noqa: E402
+from thermoinfo.freeenergy.gaussian import linear_gaussian, reverse_water_filling  # noqa: E402
+from thermoinfo.models import encdec  # noqa: E402
+from thermoinfo.models.encdec import Architecture, evaluate, fit_grid  # noqa: E402
+
+VARIANCES = np.array([4.0, 1.0, 0.25])
+
+
+def _gaussian_data(n, seed):
+    return np.random.default_rng(seed).normal(size=(n, VARIANCES.size)) * np.sqrt(VARIANCES)
+
+
+def _binary(n=64, d=4, seed=0):
+    return (np.random.default_rng(seed).random((n, d)) < 0.4).astype(float)
+
+
+def test_linear_gaussian_reaches_rate_distortion_and_closed_form_free_energy():
+    arch = Architecture(n_features=3, n_latent=3, encoder="linear", prior="gaussian", decoder="gaussian",
+                        decoder_hidden=(), stochastic_weights=False)
+    fit = fit_grid(arch, _gaussian_data(4000, 0), lam=[1.0, 4.0], n_steps=2500, batch_size=256,
+                   learning_rate=1e-2, rng=1, dtype="float64")
+    ds = evaluate(fit, _gaussian_data(20000, 1), n_draws=8, rng=2)
+    for lam in fit.lam:
+        pt = ds.sel(lam=lam, gamma=0.0, sigma=0.0)
+        R, D = float(pt.R), float(pt.D)
+        mse = 2.0 * (D - 1.5 * np.log(2 * np.pi))  # D = n/2 log(2 pi s^2) + mse / (2 s^2), s^2 = 1
+        shannon = reverse_water_filling(VARIANCES, distortion=mse).R
+        assert abs(R - shannon) < 0.02 * shannon, (lam, R, shannon)
+        exact = linear_gaussian(np.diag(VARIANCES), lam).F
+        assert abs(float(pt.F) - exact) < 3 * float(pt.F_se), (lam, float(pt.F), exact, float(pt.F_se))
+    # the two points differ by far more than their errors: the test resolves lam
+    assert float((ds.R.sel(lam=4.0) - ds.R.sel(lam=1.0)).squeeze()) > 50 * float(ds.R_se.max())
+
+
+def test_log_densities_match_scipy():
+    arch = Architecture(n_features=4, n_latent=2, n_classes=3, prior="mixture", n_components=3,
+                        hidden=(5,), decoder_hidden=(), stochastic_weights=False)
+    params = encdec.init_posterior(jax.random.key(0), arch)["mean"]
+    params["prior"]["logits"] = jnp.array([0.3, -0.2, 0.0])
+    params["prior"]["log_std"] = params["prior"]["log_std"] + 0.2
+    x = _binary(6, 4, 1)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    key = jax.random.key(3)
+    out = {k: np.asarray(v, dtype=float) for k, v in encdec.log_densities(params, arch, jnp.asarray(x),
+                                                                            jnp.asarray(y), key).items()}
+    # recover z and the network outputs to evaluate each density independently
+    h = x @ np.asarray(params["encoder"][0]["w"]) + np.asarray(params["encoder"][0]["b"])
+    h = np.where(h > 0, h, np.expm1(h))
+    o = h @ np.asarray(params["encoder"][1]["w"]) + np.asarray(params["encoder"][1]["b"])
+    mu, s = o[:, :2], np.exp(np.clip(o[:, 2:], -10, 5))
+    z = mu + s * np.asarray(jax.random.normal(key, mu.shape))
+    assert np.allclose(out["log_encoder"], scipy.stats.norm.logpdf(z, mu, s).sum(1), atol=1e-4)
+    pr = {k: np.asarray(v) for k, v in params["prior"].items()}
+    comp = np.stack([scipy.stats.multivariate_normal.logpdf(z, pr["mean"][k],
+                                                            np.diag(np.exp(2 * pr["log_std"][k])))
+                     for k in range(3)], axis=1)
+    log_pi = pr["logits"] - logsumexp(pr["logits"])
+    assert np.allclose(out["log_prior"], logsumexp(comp + log_pi, axis=1), atol=1e-4)
+    logits = z @ np.asarray(params["decoder"][0]["w"]) + np.asarray(params["decoder"][0]["b"])
+    p = 1 / (1 + np.exp(-logits))
+    assert np.allclose(out["log_decoder"], scipy.stats.bernoulli.logpmf(x, p).sum(1), atol=1e-4)
+    cl = z @ np.asarray(params["classifier"]["w"]) + np.asarray(params["classifier"]["b"])
+    assert np.allclose(out["log_classifier"], (cl - logsumexp(cl, axis=1, keepdims=True))[np.arange(6), y],
+                       atol=1e-4)
+
+
+def test_weight_kl_is_the_exact_gaussian_kl():
+    m, ls, s0 = 0.7, -0.4, 1.5
+
+    def integrand(t):
+        p = scipy.stats.norm.pdf(t, m, np.exp(ls))
+        return p * (scipy.stats.norm.logpdf(t, m, np.exp(ls)) - scipy.stats.norm.logpdf(t, 0, s0))
+
+    one = scipy.integrate.quad(integrand, -20, 20)[0]
+    post = {"mean": {"a": jnp.full((2, 3), m)}, "log_std": {"a": jnp.full((2, 3), ls)}}
+    assert float(encdec.weight_kl(post, s0)) == pytest.approx(6 * one, rel=1e-5)
+
+
+def test_grid_point_equals_its_own_sequential_run():
+    arch = Architecture(n_features=4, n_latent=2, hidden=(6,), decoder_hidden=())
+    x = _binary()
+    grid = fit_grid(arch, x, lam=[0.5, 2.0], n_steps=30, batch_size=16, rng=5)
+    alone = fit_grid(arch, x, lam=0.5, n_steps=30, batch_size=16, rng=5)
+    a = jax.tree_util.tree_leaves(grid.point(0))
+    b = jax.tree_util.tree_leaves(alone.point(0))
+    assert all(np.allclose(u, v, atol=1e-6) for u, v in zip(a, b))
+    c = jax.tree_util.tree_leaves(grid.point(1))
+    assert not all(np.allclose(u, v, atol=1e-3) for u, v in zip(a, c))
+
+
+def test_checkpoint_resumes_to_the_same_numbers(tmp_path):
+    arch = Architecture(n_features=4, n_latent=2, hidden=(6,), decoder_hidden=())
+    x = _binary()
+    kw = dict(lam=[0.5, 2.0], gamma=0.0, sigma=[0.0, 1e-3], batch_size=16, rng=7, checkpoint_every=7)
+    full = fit_grid(arch, x, n_steps=40, **kw)
+    path = tmp_path / "run.npz"
+    fit_grid(arch, x, n_steps=20, checkpoint=path, **kw)  # a run stopped at step 20
+    resumed = fit_grid(arch, x, n_steps=40, checkpoint=path, resume=True, **kw)
+    assert int(resumed.state.step) == 40
+    for u, v in zip(jax.tree_util.tree_leaves(full.state), jax.tree_util.tree_leaves(resumed.state)):
+        if hasattr(u, "dtype") and jnp.issubdtype(u.dtype, jax.dtypes.prng_key):
+            u, v = jax.random.key_data(u), jax.random.key_data(v)
+        assert np.array_equal(np.asarray(u), np.asarray(v))
+    # a checkpoint of another run is refused, naming the path
+    with pytest.raises(ValueError, match=r"checkpoint .*run\.npz.* different run"):
+        fit_grid(arch, x, n_steps=40, checkpoint=path, resume=True, **{**kw, "lam": [0.5, 3.0]})
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"checkpoint .*bad\.npz"):
+        fit_grid(arch, x, n_steps=40, checkpoint=bad, resume=True, **kw)
+
+
+def test_non_finite_loss_names_the_step_and_keeps_the_last_finite_state(tmp_path):
+    arch = Architecture(n_features=3, n_latent=2, encoder="linear", decoder="gaussian", decoder_hidden=(),
+                        stochastic_weights=False)
+    x = _gaussian_data(32, 3) * 1e18  # squared errors overflow float32 once multiplied by lam
+    path = tmp_path / "ck.npz"
+    with pytest.raises(NonFiniteParameterError, match="step 1 ") as err:
+        fit_grid(arch, x, lam=[1.0, 1e30], n_steps=5, batch_size=8, rng=0, checkpoint=path)
+    assert "grid points [1]" in str(err.value) and str(path) in str(err.value)
+    with np.load(path) as saved:
+        assert int(saved["step"]) == 0
+        assert all(np.all(np.isfinite(saved[k])) for k in saved.files if k.startswith("leaf_"))
+
+
+def test_digits_cnn_with_classifier_and_mixture_prior_learns():
+    from thermoinfo.systems.datasets import load_digits
+
+    X, y = load_digits(return_labels=True)
+    X = X.astype(float)
+    arch = Architecture(n_features=64, n_latent=4, n_classes=10, encoder="cnn", image_shape=(8, 8),
+                        channels=4, hidden=(32,), prior="mixture", n_components=4, decoder_hidden=(32,))
+    fit = fit_grid(arch, X[:1200].reshape(-1, 8, 8), y[:1200], lam=1.0, gamma=[1.0], sigma=[0.0, 1e-2],
+                   n_steps=300, batch_size=64, learning_rate=3e-3, rng=0)
+    ds = evaluate(fit, X[1200:], y[1200:], rng=1)
+    assert float(ds.accuracy.min()) > 0.6  # chance is 0.1
+    # the weight term pays: more sigma, less weight information
+    s = ds.S.sel(lam=1.0, gamma=1.0).values
+    assert s[1] < s[0]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"lam": -1.0}, "lam"),
+    ({"gamma": [1.0, np.nan]}, "gamma"),
+    ({"sigma": np.inf}, "sigma"),
+    ({"y": np.zeros(10, dtype=int)}, "y"),
+    ({"y": np.full(64, 3)}, "y"),
+    ({"y": np.full(64, 0.5)}, "y"),
+    ({"x": np.zeros((64, 5))}, "x"),
+    ({"x": np.zeros((64, 3, 3))}, "x"),
+    ({"x": np.full((64, 4), 0.5)}, "x"),
+    ({"dtype": "float16"}, "dtype"),
+    ({"n_steps": -1}, "n_steps"),
+])
+def test_bad_input_names_the_argument(kwargs, match):
+    arch = Architecture(n_features=4, n_latent=2, n_classes=3, hidden=(4,), decoder_hidden=(),
+                        image_shape=None)
+    args = {"x": _binary(), "y": np.zeros(64, dtype=int), "n_steps": 1, **kwargs}
+    x, y = args.pop("x"), args.pop("y")
+    with pytest.raises((ValueError, TypeError), match=f"^{match}"):
+        fit_grid(arch, x, y, **args)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"encoder": "rnn"}, "encoder"),
+    ({"encoder": "cnn", "image_shape": (3, 3)}, "image_shape"),
+    ({"n_latent": 0}, "n_latent"),
+    ({"decoder_variance": -1.0}, "decoder_variance"),
+])
+def test_bad_architecture(kwargs, match):
+    with pytest.raises(ValueError, match=f"^{match}"):
+        Architecture(n_features=4, **kwargs)
+
+
+def test_cnn_images_of_the_wrong_shape():
+    arch = Architecture(n_features=64, encoder="cnn", image_shape=(8, 8))
+    with pytest.raises(ValueError, match=r"^x must hold images of shape"):
+        fit_grid(arch, np.zeros((10, 4, 16)), n_steps=1)
