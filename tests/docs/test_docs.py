@@ -1,5 +1,5 @@
-"""The documentation: every python code block of every page in docs/ runs, and the
-Sphinx site (theory pages, API reference, gallery) builds with warnings as errors."""
+"""The documentation: every python code block of every page in docs/ (and of the
+README) runs, and the Sphinx site (theory pages, API reference, gallery) builds with warnings as errors."""
 
 import os
 import re
@@ -14,6 +14,7 @@ from thermoinfo.experiments import EXPERIMENTS
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
+READABLE = [*PAGES, ROOT / "README.md"]
 BLOCK = re.compile(r"^```(?:python|py)[ \t]*\n(.*?)^```", re.S | re.M)
 
 
@@ -22,7 +23,7 @@ def test_every_page_is_found():
     assert {"index", "geometry", "thermo", "freeenergy", "quasistatic", "hopfield", "rbm"} <= names
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+@pytest.mark.parametrize("page", READABLE, ids=[p.stem for p in READABLE])
 def test_code_blocks_run(page, tmp_path, monkeypatch):
     """The page's python blocks run in order in one namespace, as a reader pastes them."""
     import matplotlib
