@@ -236,6 +236,8 @@ def test_modern_hopfield_temperature_interpolates_between_nearest_pattern_and_me
     q = np.array([0.9, 0.2])  # overlaps 0.9, 0.2, -1.1: pattern 0 is the nearest
     np.testing.assert_allclose(ModernHopfield(temperature=0.01).fit(x).update(q), x[0], atol=1e-12)
     np.testing.assert_allclose(ModernHopfield(temperature=1e6).fit(x).update(q), x.mean(axis=0), atol=1e-5)
+    with pytest.raises(TypeError, match="beta"):  # one spelling: temperature
+        ModernHopfield(beta=1.0)
 
 
 def test_modern_hopfield_retrieves_far_beyond_classical_capacity():
@@ -249,40 +251,42 @@ def test_modern_hopfield_retrieves_far_beyond_classical_capacity():
     np.testing.assert_allclose(np.diagonal(net.overlap(out)), 1.0)
 
 
-def test_bad_input_raises_errors_naming_the_argument():
-    net = Hopfield(4).fit([[1, -1, 1, -1]])
-    with pytest.raises(ValueError, match="states"):
-        net.recall([1, 0, 1, -1])
-    with pytest.raises(ValueError, match="non-finite"):
-        net.recall([1.0, np.nan, 1.0, 1.0])
-    with pytest.raises(ValueError, match="4 units"):
-        net.recall([1, 1, 1])
-    with pytest.raises(ValueError, match="temperature"):
-        net.recall([1, 1, 1, 1], temperature=-0.5)
-    with pytest.raises(ValueError, match="patterns"):
-        Hopfield(4, units="binary").fit([[1, -1, 1, -1]])
-    with pytest.raises(ValueError, match="patterns"):
-        Hopfield(4).fit([[1, 1, 1]])
-    with pytest.raises(ValueError, match="n_units"):
-        Hopfield(0).fit(np.ones((1, 0)))
-    with pytest.raises(TypeError, match="n_units"):
-        Hopfield(2.5).fit([[1, 1]])
-    with pytest.raises(ValueError, match="rule"):
-        Hopfield(2, rule="oja").fit([[1, 1]])
-    with pytest.raises(ValueError, match="units"):
-        Hopfield(2, units="ternary").fit([[1, 1]])
-    with pytest.raises(ValueError, match="not fitted"):
-        Hopfield(2).recall([1, 1])
-    with pytest.raises(ValueError, match="degree"):
-        DenseAssociativeMemory(4, degree=1).fit([[1, -1, 1, -1]])
-    with pytest.raises(ValueError, match="temperature"):
-        ModernHopfield(temperature=0.0).fit([[1.0, 2.0]])
-    with pytest.raises(TypeError):
-        ModernHopfield(beta=1.0)
-    with pytest.raises(ValueError, match="patterns"):
-        ModernHopfield().fit([[1.0, np.nan]])
-    with pytest.raises(ValueError, match="states"):
-        ModernHopfield().fit([[1.0, 2.0]]).recall([1.0, 2.0, 3.0])
+_FITTED = [[1, -1, 1, -1]]
+BAD_CALLS = {
+    "recall -0.5 temperature": (lambda: Hopfield(4).fit(_FITTED).recall([1, 1, 1, 1], temperature=-0.5),
+                                ValueError, "temperature"),
+    "recall NaN temperature": (lambda: Hopfield(4).fit(_FITTED).recall([1, 1, 1, 1], temperature=np.nan),
+                               ValueError, "temperature"),
+    "recall T > 0 without n_sweeps": (lambda: Hopfield(4).fit(_FITTED).recall([1, 1, 1, 1], temperature=1.0),
+                                      ValueError, "n_sweeps"),
+    "recall dynamics": (lambda: Hopfield(4).fit(_FITTED).recall([1, 1, 1, 1], dynamics="parallel"),
+                        ValueError, "dynamics"),
+    "recall max_sweeps": (lambda: Hopfield(4).fit(_FITTED).recall([1, 1, 1, 1], max_sweeps=0),
+                          ValueError, "max_sweeps"),
+    "recall rng": (lambda: Hopfield(4).fit(_FITTED).recall([1, 1, 1, 1], rng="seed"), TypeError, "rng"),
+    "recall rng and random_state": (lambda: Hopfield(4).fit(_FITTED).recall([1, 1, 1, 1], rng=0,
+                                                                             random_state=0),
+                                    ValueError, "rng"),
+    "n_units 0": (lambda: Hopfield(0).fit(np.ones((1, 0))), ValueError, "n_units"),
+    "n_units 2.5": (lambda: Hopfield(2.5).fit([[1, 1]]), TypeError, "n_units"),
+    "rule": (lambda: Hopfield(2, rule="oja").fit([[1, 1]]), ValueError, "rule"),
+    "units": (lambda: Hopfield(2, units="ternary").fit([[1, 1]]), ValueError, "units"),
+    "not fitted": (lambda: Hopfield(2).recall([1, 1]), ValueError, "this Hopfield is not fitted"),
+    "degree 1": (lambda: DenseAssociativeMemory(4, degree=1).fit(_FITTED), ValueError, "degree"),
+    "degree 2.0": (lambda: DenseAssociativeMemory(4, degree=2.0).fit(_FITTED), TypeError, "degree"),
+    "modern max_steps": (lambda: ModernHopfield().fit([[1.0, 2.0]]).recall([1.0, 2.0], max_steps=0),
+                         ValueError, "max_steps"),
+    "modern tol": (lambda: ModernHopfield().fit([[1.0, 2.0]]).recall([1.0, 2.0], tol=-1.0),
+                   ValueError, "tol"),
+}
+
+
+@pytest.mark.parametrize("call", sorted(BAD_CALLS))
+def test_bad_arguments_raise_errors_that_start_with_their_name(call):
+    fn, error, name = BAD_CALLS[call]
+    with pytest.raises((ValueError, TypeError)) as info:
+        fn()
+    assert isinstance(info.value, error) and str(info.value).startswith(name), str(info.value)
 
 
 def test_thermodynamics_is_the_boltzmann_distribution_of_the_energy():
