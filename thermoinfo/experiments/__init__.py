@@ -23,6 +23,8 @@ EXPERIMENTS: dict[str, str] = {
     "entropy_production": "Entropy production of two Glauber spins and of each spin over (beta, J)",
     "hopfield_capacity": "Hopfield retrieval overlap against load alpha = P/N, with the "
                          "Amit-Gutfreund-Sompolinsky replica-symmetric curve",
+    "rbm_flow": "RBMs trained on Ising configurations: the flow v -> h -> v from low and high T "
+                "and its fixed point near T_c",
 }
 
 #: Keywords of ``run`` that the command line sets itself (not experiment parameters).

@@ -209,6 +209,27 @@ class MagnetizationThermometer:
         self.algorithm = algorithm
         self.rng = rng
 
+    @classmethod
+    def from_calibration(cls, L: int, temperatures: Any, abs_m: Any, abs_m_se: Any = None,
+                         dim: int = 2) -> MagnetizationThermometer:
+        """A fitted thermometer from a measured curve <|m|>(T) (e.g. of a data set).
+
+        Examples
+        --------
+        >>> th = MagnetizationThermometer.from_calibration(4, [1.0, 3.0], [0.9, 0.5])
+        >>> th.temperature_of_abs_m(0.7)
+        2.0
+        """
+        th = cls(L, temperatures, dim=dim)
+        am = np.asarray(abs_m, dtype=np.float64)
+        if am.shape != th.temperatures.shape or np.any(~np.isfinite(am)) or np.any((am < 0) | (am > 1)):
+            raise ValueError(f"abs_m must hold {th.temperatures.size} values in [0, 1], one per temperature")
+        se = np.zeros_like(am) if abs_m_se is None else np.asarray(abs_m_se, dtype=np.float64)
+        if se.shape != am.shape or np.any(~np.isfinite(se)) or np.any(se < 0):
+            raise ValueError("abs_m_se must hold one finite value >= 0 per temperature")
+        th.abs_m_, th.abs_m_se_ = am, se
+        return th
+
     def fit(self) -> MagnetizationThermometer:
         """Calibrate <|m|>(T) on the grid; returns self."""
         n_sites = self.L**self.dim

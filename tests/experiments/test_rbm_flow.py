@@ -1,0 +1,67 @@
+"""The RBM flow: flows from T = 0 and T = 6 meet near T_c for RBMs trained on every
+temperature, and not for RBMs trained only on one side of T_c."""
+
+import numpy as np
+import pytest
+
+from thermoinfo.experiments import EXPERIMENTS, rbm_flow
+from thermoinfo.experiments._common import write_netcdf
+from thermoinfo.systems.ising import CRITICAL_TEMPERATURE
+
+TC = CRITICAL_TEMPERATURE
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return rbm_flow.run(quick=True, rng=0, training=("all", "low", "high"), n_flow_steps=40)
+
+
+def test_flows_meet_near_the_critical_temperature(ds):
+    fp = ds.fixed_point_temperature.sel(training="all").isel(n_hidden=0, replica=0)
+    assert fp.dims == ("start",)
+    assert np.all(np.abs(fp.values - TC) < 0.3)
+    common = float(ds.common_fixed_point_temperature.sel(training="all").isel(n_hidden=0, replica=0))
+    assert abs(common - TC) < 0.3
+    # the flows start at the two ends of the data
+    start = ds.flow_temperature.sel(training="all").isel(n_hidden=0, replica=0, step=0)
+    assert float(start.sel(start="low")) == 0.0 and float(start.sel(start="high")) > 4.5
+
+
+def test_one_sided_training_has_no_fixed_point_at_tc(ds):
+    low = ds.end_temperature.sel(training="low").isel(n_hidden=0, replica=0).values
+    high = ds.end_temperature.sel(training="high").isel(n_hidden=0, replica=0).values
+    assert np.all(low < TC - 0.3)
+    assert np.all(high > TC + 1.0)
+
+
+def test_training_data_follow_the_exact_energy(ds):
+    assert np.all(np.abs(ds.data_energy - ds.exact_energy) < 0.06)
+    assert float(ds.data_energy.isel(temperature=0)) == -2.0
+
+
+def test_dataset_layout_and_file(ds, tmp_path):
+    assert "rbm_flow" in EXPERIMENTS
+    assert set(ds.fixed_point_temperature.dims) == {"n_hidden", "training", "replica", "start"}
+    assert ds.fixed_point_temperature.attrs["units"] == "J/k_B"
+    assert ds.attrs["experiment"] == "rbm_flow" and ds.attrs["quick"] == 1
+    import xarray as xr
+
+    path = write_netcdf(ds, tmp_path / "flow.nc")
+    with xr.open_dataset(path, engine="h5netcdf") as back:
+        np.testing.assert_array_equal(back.fixed_point_temperature.values, ds.fixed_point_temperature.values)
+
+
+def test_plot(ds):
+    fig = rbm_flow.plot(ds)
+    assert len(fig.axes) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "start"),
+    [({"training": ("medium",)}, "training"), ({"L": 1}, "L"), ({"n_hidden": (0,)}, "n_hidden"),
+     ({"temperatures": [1.0]}, "temperatures"), ({"learning_rate": -1.0}, "learning_rate")],
+)
+def test_bad_input(kwargs, start):
+    with pytest.raises(ValueError) as info:
+        rbm_flow.run(quick=True, rng=0, **kwargs)
+    assert str(info.value).startswith(start)
