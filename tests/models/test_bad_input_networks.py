@@ -169,6 +169,8 @@ def test_thermodynamics_refuses_a_temperature_where_log_z_overflows():
     _raises(lambda: bm.thermodynamics([1.0, [2.0]]), TypeError, "temperature")
     _raises(lambda: bm.thermodynamics([[1.0, 2.0]]), ValueError, "temperature")
     _raises(lambda: bm.thermodynamics([]), ValueError, "temperature")
+    for bad in (True, [1.0, 2j], ["1.0"]):
+        _raises(lambda bad=bad: bm.thermodynamics(bad), TypeError, "temperature")
 
 
 MODERN_BAD_PATTERNS = {

@@ -86,10 +86,15 @@ def _temperatures(temperature: Any) -> np.ndarray:
         raise TypeError(f"temperature must be a positive number or a 1-D array of them "
                         f"(got {type(temperature).__name__})")
     try:
-        t = np.asarray(temperature, dtype=np.float64)
+        t = np.asarray(temperature)
+        if t.dtype == object:
+            t = t.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"temperature must be a positive number or a 1-D array of them "
                         f"(got {type(temperature).__name__})") from exc
+    if t.dtype.kind not in "iuf":
+        raise TypeError(f"temperature must be a positive number or a 1-D array of them (got dtype {t.dtype})")
+    t = t.astype(np.float64)
     if t.ndim > 1 or t.size == 0:
         raise ValueError(f"temperature must be a scalar or a non-empty 1-D array (got shape {t.shape})")
     if not np.all(np.isfinite(t)) or np.any(t <= 0):
