@@ -310,8 +310,8 @@ def plot(ds: Any) -> Any:
     for nh in ds.n_hidden.values:
         for start, ls in (("low", "-"), ("high", "--")):
             s = sel.sel(n_hidden=nh, start=start)
-            ax.plot(ds.step, s.flow_temperature, ls, label=f"N_h = {int(nh)}, from {start} T")
-            ax.plot(ds.step, s.flow_temperature_abs_m, ls, alpha=0.4, lw=0.8)
+            (line,) = ax.plot(ds.step, s.flow_temperature, ls, label=f"N_h = {int(nh)}, from {start} T")
+            ax.plot(ds.step, s.flow_temperature_abs_m, ls, color=line.get_color(), alpha=0.4, lw=0.8)
     ax.axhline(tc, color="k", ls=":", lw=0.8, label="T_c")
     ax.set_xlabel("flow step")
     ax.set_ylabel("temperature (faint: |m| thermometer)")
