@@ -20,6 +20,8 @@ __all__ = ["EXPERIMENTS", "canonical_name", "get", "list_experiments", "paramete
 
 #: name -> one-line description of every registered experiment.
 EXPERIMENTS: dict[str, str] = {
+    "sign_problem": "average phase factor and number density of complex phi^4 at finite density, "
+                    "on the real plane and on a learned integration path",
     "entropy_production": "Entropy production of two Glauber spins and of each spin over (beta, J)",
     "hopfield_capacity": "Hopfield retrieval overlap against load alpha = P/N, with the "
                          "Amit-Gutfreund-Sompolinsky replica-symmetric curve",
