@@ -91,6 +91,9 @@ def test_thermodynamics_identities_and_finite_differences(units):
     for t, u, cap in zip(temps, ds["energy"].values, ds["heat_capacity"].values):
         assert u == pytest.approx(energy_fd(t), rel=1e-6, abs=1e-7)
         assert cap == pytest.approx((energy_fd(t + 1e-3) - energy_fd(t - 1e-3)) / 2e-3, rel=1e-4, abs=1e-5)
+    # a scalar temperature gives a scalar coordinate, as for the other models
+    one = rbm.thermodynamics(1.4)
+    assert one["temperature"].ndim == 0 and one["energy"].item() == ds["energy"].values[2]
     # the entropy of a finite system is between 0 and log(#states)
     assert np.all(ds["entropy"] > 0) and np.all(ds["entropy"] < 15 * np.log(2))
 

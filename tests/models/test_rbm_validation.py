@@ -56,8 +56,9 @@ def test_bad_temperature_and_methods(model):
                  lambda: model.sample(3, temperature=0.0)):
         with pytest.raises(ValueError, match=r"^temperature"):
             call()
-    with pytest.raises(ValueError, match=r"^temperatures"):
-        model.thermodynamics([0.5, 0.0])
+    for bad in ([0.5, 0.0], [1.0, np.nan], [[1.0]], []):
+        with pytest.raises(ValueError, match=r"^temperature must"):
+            model.thermodynamics(bad)
     with pytest.raises(ValueError, match="method"):
         model.log_partition("mcmc")
     with pytest.raises(ValueError, match="method"):

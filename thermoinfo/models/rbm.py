@@ -60,6 +60,7 @@ from thermoinfo._validation import (
 from thermoinfo.models.rbm_exact import (
     MAX_EXACT_SAMPLE_UNITS,
     check_params,
+    check_temperatures,
     energy_moments_exact,
     free_energy,
     log_partition_exact,
@@ -629,32 +630,33 @@ class RBM:
                                      mean_neg_f - res.lower, res)
 
     # -- thermodynamics --------------------------------------------------------------------
-    def thermodynamics(self, temperatures: Any, method: str = "exact", rng: Any = None, *,
+    def thermodynamics(self, temperature: Any = 1.0, method: str = "exact", rng: Any = None, *,
                        n_runs: int = 100, n_steps: int = 2000) -> Any:
-        """F, U, S, C at the given temperatures, as an ``xarray.Dataset`` over ``temperature``.
+        """F, U, S, C at ``temperature``, as an ``xarray.Dataset``.
 
         Variables: ``log_partition`` (log Z(T)), ``free_energy`` (F = -T log Z),
         ``energy`` (U = <E>), ``entropy`` (S = (U - F) / T, nats), ``heat_capacity``
-        (C = Var(E) / T^2); with ``method="mc"`` also ``*_se`` standard errors.
+        (C = Var(E) / T^2); with ``method="mc"`` also ``*_se`` standard errors. A
+        scalar gives a scalar ``temperature`` coordinate, an array a ``temperature``
+        dimension (as for the other models).
 
         Parameters
         ----------
-        temperatures : array_like
-            Positive temperatures (T = 1 is the trained model).
+        temperature : float or 1-D array_like
+            Temperatures T > 0 (T = 1 is the trained model).
         method : {"exact", "mc"}
             "exact" enumerates the smaller layer (<= 24 units)
             (:func:`thermoinfo.models.rbm_exact.thermodynamics`). "mc" runs one
             tempered AIS path (uniform start at infinite temperature, ``n_steps``
-            steps down to min(temperatures), the requested temperatures on the
-            path) with ``n_runs`` runs: log Z(T) from the log weights, U and C
-            from the weighted particles with the hidden units summed out.
+            steps down to the lowest temperature, the requested ones on the path)
+            with ``n_runs`` runs: log Z(T) from the log weights, U and C from the
+            weighted particles with the hidden units summed out.
         """
         W, b, c = self._params()
-        ts = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
-        if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
-            raise ValueError(f"temperatures must be positive finite temperatures; got {temperatures!r}")
+        t = check_temperatures(temperature)
+        ts = np.atleast_1d(t)
         if method == "exact":
-            rows = [energy_moments_exact(W, b, c, self.units, float(t)) for t in ts]
+            rows = [energy_moments_exact(W, b, c, self.units, float(x)) for x in ts]
             log_z, u, var = (np.array(col) for col in zip(*rows))
             extra = {}
         elif method == "mc":
@@ -664,7 +666,7 @@ class RBM:
         ds = thermodynamics_dataset(ts, log_z, u, var, extra)
         ds.attrs.update({"method": method, "units": self.units, "n_visible": self.n_visible,
                          "n_hidden": self.n_hidden})
-        return ds
+        return ds.isel(temperature=0) if t.ndim == 0 else ds
 
     def _thermodynamics_mc(self, bs: np.ndarray, rng: np.random.Generator, n_runs: int, n_steps: int
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:

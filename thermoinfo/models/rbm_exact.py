@@ -39,13 +39,14 @@ from scipy.special import logsumexp
 
 from thermoinfo._config import get_memory_budget
 from thermoinfo._enumerate import iter_states, states_at
-from thermoinfo._validation import UNIT_VALUES, as_rng, check_positive, unit_values
+from thermoinfo._validation import UNIT_VALUES, as_rng, unit_values
 from thermoinfo.sampling import gibbs
 
 __all__ = [
     "MAX_EXACT_SAMPLE_UNITS",
     "MAX_EXACT_UNITS",
     "check_params",
+    "check_temperatures",
     "energy_moments_exact",
     "free_energy",
     "log_partition_exact",
@@ -227,12 +228,14 @@ def sample_exact(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.
 
 
 def thermodynamics(weights: Any, visible_bias: Any, hidden_bias: Any, units: str = "binary",
-                   temperatures: Any = 1.0) -> Any:
-    """Exact F, U, S, C of an RBM over temperatures, as an ``xarray.Dataset``.
+                   temperature: Any = 1.0) -> Any:
+    """Exact F, U, S, C of an RBM at ``temperature``, as an ``xarray.Dataset``.
 
-    Variables over ``temperature``: ``log_partition`` (log Z(T)), ``free_energy``
-    (F = -T log Z), ``energy`` (U = <E>), ``entropy`` (S = (U - F) / T, nats),
-    ``heat_capacity`` (C = Var(E) / T^2), each with CF ``long_name``/``units``.
+    Variables: ``log_partition`` (log Z(T)), ``free_energy`` (F = -T log Z),
+    ``energy`` (U = <E>), ``entropy`` (S = (U - F) / T, nats), ``heat_capacity``
+    (C = Var(E) / T^2), each with CF ``long_name``/``units``; over a scalar
+    ``temperature`` coordinate for a scalar, a ``temperature`` dimension for a 1-D
+    array (the layout of the other models' ``thermodynamics``).
 
     Examples
     --------
@@ -243,14 +246,24 @@ def thermodynamics(weights: Any, visible_bias: Any, hidden_bias: Any, units: str
     """
     W, b, c = check_params(weights, visible_bias, hidden_bias)
     unit_values(units)
-    ts = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
-    if ts.ndim != 1 or ts.size == 0:
-        raise ValueError(f"temperatures must be a non-empty 1-D list of temperatures; got {temperatures!r}")
-    for t in ts:
-        check_positive(float(t), "temperatures")
-    rows = [energy_moments_exact(W, b, c, units, float(t)) for t in ts]
+    ts = check_temperatures(temperature)
+    rows = [energy_moments_exact(W, b, c, units, float(t)) for t in np.atleast_1d(ts)]
     log_z, u, var = (np.array(col) for col in zip(*rows))
-    return thermodynamics_dataset(ts, log_z, u, var)
+    ds = thermodynamics_dataset(np.atleast_1d(ts), log_z, u, var)
+    return ds.isel(temperature=0) if ts.ndim == 0 else ds
+
+
+def check_temperatures(temperature: Any) -> np.ndarray:
+    """``temperature`` as a float array (0-D or 1-D, non-empty) of finite T > 0."""
+    try:
+        ts = np.asarray(temperature, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"temperature must be a number or a 1-D array of numbers "
+                        f"(got {type(temperature).__name__})") from exc
+    if ts.ndim > 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
+        raise ValueError(f"temperature must be one or a 1-D list of finite temperatures > 0; "
+                         f"got {temperature!r}")
+    return ts
 
 
 def thermodynamics_dataset(temperatures: np.ndarray, log_z: np.ndarray, energy: np.ndarray,
