@@ -22,7 +22,10 @@ __all__ = ["EXPERIMENTS", "canonical_name", "get", "list_experiments", "paramete
 EXPERIMENTS: dict[str, str] = {
     "sign_problem": "average phase factor and number density of complex phi^4 at finite density, "
                     "on the real plane and on a learned integration path",
+    "domain_shift": "Quasi-static domain shift of digit networks holding C, against fixed (lam, gamma) "
+                    "and fine-tuning",
     "entropy_production": "Entropy production of two Glauber spins and of each spin over (beta, J)",
+    "first_law": "First law of learning on a (lam, gamma) grid of networks trained on the digits",
     "hopfield_capacity": "Hopfield retrieval overlap against load alpha = P/N, with the "
                          "Amit-Gutfreund-Sompolinsky replica-symmetric curve",
     "rbm_flow": "RBMs trained on Ising configurations: the flow v -> h -> v from low and high T "
