@@ -34,6 +34,18 @@ def test_one_sided_training_has_no_fixed_point_at_tc(ds):
     assert np.all(high > TC + 1.0)
 
 
+def test_weight_spectrum_low_t_training_concentrates(ds):
+    # low-T data are nearly all-up or all-down: one dominant mode; all temperatures: a broader spectrum
+    def dominance(training):
+        ev = ds.weight_eigenvalues.sel(training=training).isel(n_hidden=0, replica=0).values
+        return ev[0] / ev.sum()
+
+    assert dominance("low") > 2 * dominance("all")
+    lead = ds.weight_eigenvectors.sel(training="low").isel(n_hidden=0, replica=0, leading_mode=0).values
+    # the leading low-T mode is uniform over the lattice (the magnetization)
+    assert np.abs(lead).std() / np.abs(lead).mean() < 0.3
+
+
 def test_training_data_follow_the_exact_energy(ds):
     assert np.all(np.abs(ds.data_energy - ds.exact_energy) < 0.06)
     assert float(ds.data_energy.isel(temperature=0)) == -2.0

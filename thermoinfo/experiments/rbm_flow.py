@@ -146,7 +146,8 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
         a flow is not stationary), its ``_se``, the |m|-thermometer version,
         ``common_fixed_point_temperature`` (NaN where the two flows do not meet),
         the flows (``flow_temperature``, ``flow_temperature_abs_m``,
-        ``flow_energy``, ``flow_abs_m`` over ``step``) and the data check
+        ``flow_energy``, ``flow_abs_m`` over ``step``), the spectrum of W W^T
+        (``weight_eigenvalues``, ``weight_eigenvectors``) and the data check
         (``data_energy`` against the exact ``exact_energy`` per temperature).
 
     Examples
@@ -205,6 +206,9 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
     flow_tm = np.full((*shape, n_steps + 1), np.nan)
     flow_e = np.full((*shape, n_steps + 1), np.nan)
     flow_am = np.full((*shape, n_steps + 1), np.nan)
+    n_modes = 4
+    eigenvalues = np.full((*shape[:3], L * L), np.nan)
+    eigenvectors = np.full((*shape[:3], n_modes, L, L), np.nan)
     train_rngs = iter(train_seed.spawn(int(np.prod(shape[:3]))))
     flow_rngs = iter(flow_seed.spawn(int(np.prod(shape))))
     bar = None
@@ -219,6 +223,9 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
             for r in range(n_rep):
                 rbm = RBM(L * L, nh, units="spin", method="cd", k=1, learning_rate=learning_rate,
                           batch_size=batch_size, n_epochs=n_epochs, rng=next(train_rngs)).fit(X[keep])
+                spectrum = rbm.weight_spectrum()
+                eigenvalues[i, j, r] = spectrum.eigenvalues
+                eigenvectors[i, j, r] = spectrum.images((L, L), n_modes)
                 for k, start in enumerate(STARTS):
                     g = next(flow_rngs)
                     pool = starts[start]
@@ -271,6 +278,11 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
                 "mean energy per spin along the flow", units="J")),
             "flow_abs_m": ((*dims, "step"), flow_am, variable_attrs(
                 "mean |m| along the flow", units="1")),
+            "weight_eigenvalues": (("n_hidden", "training", "replica", "mode"), eigenvalues,
+                                   variable_attrs("eigenvalues of W W^T, descending", units="1")),
+            "weight_eigenvectors": (("n_hidden", "training", "replica", "leading_mode", "y", "x"),
+                                    eigenvectors, variable_attrs(
+                                        "leading eigenvectors of W W^T as lattice images", units="1")),
             "data_energy": (("temperature",), data_energy, variable_attrs(
                 "mean energy per spin of the training data", units="J")),
             "exact_energy": (("temperature",), exact_energy, variable_attrs(
@@ -285,6 +297,8 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
             "start": ("start", np.array(STARTS, dtype=str)),
             "step": ("step", np.arange(n_steps + 1), variable_attrs("flow step", units="1")),
             "temperature": ("temperature", temps, variable_attrs("data temperature", units=temp_units)),
+            "mode": ("mode", np.arange(L * L)),
+            "leading_mode": ("leading_mode", np.arange(n_modes)),
         },
     )
     ds.attrs["critical_temperature"] = float(CRITICAL_TEMPERATURE)
