@@ -12,7 +12,7 @@ from scipy.special import expit, rel_entr, softmax
 import thermoinfo
 from thermoinfo._errors import DistributionError
 from thermoinfo.geometry import e_projection, pythagoras_chain
-from thermoinfo.geometry.expfamily import bernoulli_kl, categorical_kl, exponential_kl, poisson_kl
+from thermoinfo.geometry.expfamily import bernoulli_kl, bregman_kl, categorical_kl, exponential_kl, poisson_kl
 from thermoinfo.geometry.families import BayesNet, ExponentialFamily, Product
 from thermoinfo.geometry.gaussian import gaussian_entropy, gaussian_kl, gaussian_mutual_information
 from thermoinfo.testing import strategies as ts
@@ -273,3 +273,40 @@ def test_gaussian_kl_refuses_malformed_means(mean, error):
     first = "mean_q" if np.shape(mean) == (3,) else "mean_p"
     _raises(lambda: gaussian_kl(mean, np.eye(2), [0.0, 0.0], np.eye(2)), error, first)
     _raises(lambda: gaussian_kl([0.0, 0.0], np.eye(2), mean, np.eye(2)), error, "mean_q")
+
+
+def _exp_a(t):
+    return float(np.sum(np.exp(t)))
+
+
+PARAMETER_CALLS = {
+    "gaussian_kl mean_p": (lambda bad: gaussian_kl(bad, np.eye(2), [0.0, 0.0], np.eye(2)), "mean_p"),
+    "gaussian_kl cov_q": (lambda bad: gaussian_kl([0.0, 0.0], np.eye(2), [0.0, 0.0], bad), "cov_q"),
+    "gaussian_entropy": (lambda bad: gaussian_entropy(bad), "cov"),
+    "bernoulli_kl": (lambda bad: bernoulli_kl(bad, 0.0), "theta_p"),
+    "categorical_kl": (lambda bad: categorical_kl([0.0, 0.0], bad), "theta_q"),
+    "poisson_kl": (lambda bad: poisson_kl(1.0, bad), "rate_q"),
+    "exponential_kl": (lambda bad: exponential_kl(bad, 1.0), "rate_p"),
+    "bregman_kl": (lambda bad: bregman_kl(_exp_a, bad, [0.0, 0.0]), "theta_p"),
+}
+NOT_REAL = {
+    "complex array": lambda call: np.eye(2) * (1 + 1j) if "cov" in call else np.array([1j, 0.0]),
+    "complex scalar": lambda call: 1j,
+    "string": lambda call: "1.0",
+    "strings": lambda call: [["a", "b"], ["c", "d"]] if "cov" in call else ["a", "b"],
+    "None": lambda call: None,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_REAL))
+@pytest.mark.parametrize("call", sorted(PARAMETER_CALLS))
+def test_parameters_that_are_not_real_numbers_raise_type_errors(call, kind):
+    fn, name = PARAMETER_CALLS[call]
+    _raises(lambda: fn(NOT_REAL[kind](call)), TypeError, name)
+
+
+def test_bregman_kl_names_a_log_partition_that_returns_no_number_and_lengths_that_disagree():
+    _raises(lambda: bregman_kl(lambda t: "x", [1.0], [0.0]), TypeError, "log_partition")
+    _raises(lambda: bregman_kl(lambda t: np.ones(2), [1.0], [0.0]), ValueError, "log_partition")
+    _raises(lambda: bregman_kl(_exp_a, [1.0], [0.0, 1.0]), ValueError, "theta_q")
+    _raises(lambda: categorical_kl([0.0, 0.0], [0.0, 0.0, 0.0]), ValueError, "theta_q")

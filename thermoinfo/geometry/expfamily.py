@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp, softmax
 
-from thermoinfo._validation import check_nonnegative, check_positive
+from thermoinfo._validation import _as_float_array, check_nonnegative, check_positive
 
 __all__ = [
     "bernoulli_kl",
@@ -42,10 +42,7 @@ __all__ = [
 
 
 def _logits(theta: Any, name: str) -> np.ndarray:
-    try:
-        arr = np.atleast_1d(np.asarray(theta, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a vector of real logits (got {type(theta).__name__})") from exc
+    arr = np.atleast_1d(_as_float_array(theta, name))
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty vector of logits (got shape {arr.shape})")
     if np.any(np.isnan(arr)) or np.any(arr == np.inf):
@@ -72,7 +69,8 @@ def categorical_kl(theta_p: Any, theta_q: Any) -> float:
     t1 = _logits(theta_p, "theta_p")
     t2 = _logits(theta_q, "theta_q")
     if t1.shape != t2.shape:
-        raise ValueError(f"theta_p and theta_q must have the same length (got {t1.size} and {t2.size})")
+        raise ValueError(f"theta_q has {t2.size} logits but theta_p has {t1.size}; "
+                         "they must have the same length")
     support = t1 > -np.inf
     if np.any(support & (t2 == -np.inf)):
         return float("inf")
@@ -95,12 +93,15 @@ def bernoulli_kl(theta_p: Any, theta_q: Any) -> float:
     >>> round(bernoulli_kl(0.0, np.log(9.0)), 6)   # D(Bern(0.5) || Bern(0.9))
     0.510826
     """
+    logits = []
     for name, t in (("theta_p", theta_p), ("theta_q", theta_q)):
-        if np.ndim(t) != 0:
-            raise ValueError(f"{name} must be a scalar logit (got shape {np.shape(t)})")
-        if np.isnan(t):
+        arr = _as_float_array(t, name)
+        if arr.ndim != 0:
+            raise ValueError(f"{name} must be a scalar logit (got shape {arr.shape})")
+        if np.isnan(arr):
             raise ValueError(f"{name} is NaN; a Bernoulli logit is a real number or +-inf")
-    return categorical_kl(_bernoulli_logits(theta_p), _bernoulli_logits(theta_q))
+        logits.append(_bernoulli_logits(float(arr)))
+    return categorical_kl(*logits)
 
 
 def _bernoulli_logits(theta: Any) -> list[float]:
@@ -179,15 +180,18 @@ def bregman_kl(log_partition: Callable[[np.ndarray], float], theta_p: Any, theta
     """
     if not callable(log_partition):
         raise TypeError(f"log_partition must be callable (got {type(log_partition).__name__})")
-    t1 = np.atleast_1d(np.asarray(theta_p, dtype=np.float64))
-    t2 = np.atleast_1d(np.asarray(theta_q, dtype=np.float64))
-    if t1.ndim != 1 or t1.shape != t2.shape:
-        raise ValueError(f"theta_p and theta_q must be vectors of equal length (got {t1.shape}, {t2.shape})")
+    t1 = np.atleast_1d(_as_float_array(theta_p, "theta_p"))
+    t2 = np.atleast_1d(_as_float_array(theta_q, "theta_q"))
+    if t1.ndim != 1:
+        raise ValueError(f"theta_p must be a vector (got shape {t1.shape})")
+    if t1.shape != t2.shape:
+        raise ValueError(f"theta_q has shape {t2.shape} but theta_p has {t1.shape}; "
+                         "they must be vectors of equal length")
     for name, t in (("theta_p", t1), ("theta_q", t2)):
         if not np.all(np.isfinite(t)):
             raise ValueError(f"{name} has non-finite entries; natural parameters must be finite")
-    a1 = float(log_partition(t1))
-    a2 = float(log_partition(t2))
+    a1 = _real_value(log_partition, t1)
+    a2 = _real_value(log_partition, t2)
     if not np.isfinite(a1):
         raise ValueError(f"log_partition(theta_p) = {a1}; theta_p must lie in the natural parameter space")
     if not np.isfinite(a2):
@@ -208,6 +212,17 @@ def bregman_kl(log_partition: Callable[[np.ndarray], float], theta_p: Any, theta
     if grad.shape != t1.shape or not np.all(np.isfinite(grad)):
         raise ValueError(f"gradient(theta_p) must be a finite vector of shape {t1.shape} (got {grad!r})")
     return max(a2 - a1 - float((t2 - t1) @ grad), 0.0)
+
+
+def _real_value(log_partition: Callable[[np.ndarray], float], theta: np.ndarray) -> float:
+    out = log_partition(theta)
+    try:
+        arr = _as_float_array(out, "log_partition")
+    except TypeError as exc:
+        raise TypeError(f"log_partition must return a real number (got {type(out).__name__})") from exc
+    if arr.size != 1:
+        raise ValueError(f"log_partition must return a scalar (got shape {arr.shape})")
+    return float(arr.reshape(()))
 
 
 def _bad_a(a: float) -> float:

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 from scipy.linalg import cho_solve, cholesky
 
+from thermoinfo._validation import _as_float_array
+
 __all__ = [
     "gaussian_entropy",
     "gaussian_kl",
@@ -37,10 +39,7 @@ _SYM_RTOL = 1e-10
 
 
 def _as_mean(mean: Any, name: str) -> np.ndarray:
-    try:
-        arr = np.atleast_1d(np.asarray(mean, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a vector of real numbers (got {type(mean).__name__})") from exc
+    arr = np.atleast_1d(_as_float_array(mean, name))
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a vector (got shape {arr.shape})")
     if not np.all(np.isfinite(arr)):
@@ -50,10 +49,7 @@ def _as_mean(mean: Any, name: str) -> np.ndarray:
 
 def _as_cov(cov: Any, name: str, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Check ``cov`` and return (cov, lower Cholesky factor)."""
-    try:
-        arr = np.asarray(cov, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a matrix of real numbers (got {type(cov).__name__})") from exc
+    arr = _as_float_array(cov, name)
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
