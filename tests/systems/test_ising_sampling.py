@@ -1,5 +1,6 @@
 """Ising samplers against exact enumeration (chi-square) and Kaufman's energies (3 SE)."""
 
+import numba
 import numpy as np
 import pytest
 import xarray as xr
@@ -70,6 +71,8 @@ def test_field_energies_agree_with_exact():
         assert abs(r.u - exact(L, T, H, dim).u) < 3 * r.u_se
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="3 million pure-Python word updates; the same "
+                    "code runs compiled here and uncompiled in the small-lattice tests")
 def test_multispin_energy_within_3se_at_a_large_lattice():
     # L = 128 runs the parallel drivers of the multi-spin kernel
     r = measure(128, 2.6, 200, n_chains=64, rng=8)  # tau_int of |m| ~ 8: too few sweeps for |m|
