@@ -15,9 +15,11 @@ amount of work (``--work`` spin-update attempts per timed run), alternating,
   neighbour sums and one uniform per site.
 
 For each it prints spin updates per nanosecond (median over the repeats and the
-min-max range), the ratio of thermoinfo's rate to each peer's per alternating
-round (median and range), and the tracemalloc peak of one timed call. The
-machine may be shared: numbers are indicative. The exactness of the
+min-max range), the same per CPU-nanosecond of this process (all threads
+summed: the per-core rate, less sensitive to other work on a shared machine),
+the ratio of thermoinfo's rate to each peer's per alternating round (median
+and range), and the tracemalloc peak of one timed call. The machine may be
+shared: numbers are indicative. The exactness of the
 multi-spin kernel (energies within 3 standard errors of Kaufman's, chi-square
 against enumeration) is checked by ``tests/systems/test_ising_sampling.py``.
 
@@ -67,10 +69,11 @@ def numpy_checkerboard(spins: np.ndarray, beta: float, n_sweeps: int, rng: np.ra
             spins[flip] *= -1
 
 
-def timed(fn: Callable[[], None]) -> float:
-    start = time.perf_counter()
+def timed(fn: Callable[[], None]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process, all threads) of one call."""
+    start, cpu = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def peak_mib(fn: Callable[[], None]) -> float:
@@ -111,19 +114,24 @@ def bench(L: int, work: int, repeat: int, seed: int) -> None:
     numpy_checkerboard(board, beta, 1, rng)
 
     rates = {"thermoinfo": [], "plain numba": [], "numpy checkerboard": []}
+    cpu_rates = {name: [] for name in rates}
     for _ in range(repeat):
-        rates["thermoinfo"].append(ours_work / timed(run_ours) / 1e9)
-        rates["plain numba"].append(peer_work / timed(run_plain) / 1e9)
-        rates["numpy checkerboard"].append(peer_work / timed(run_numpy) / 1e9)
+        for name, fn, w in (("thermoinfo", run_ours, ours_work), ("plain numba", run_plain, peer_work),
+                            ("numpy checkerboard", run_numpy, peer_work)):
+            wall, cpu = timed(fn)
+            rates[name].append(w / wall / 1e9)
+            cpu_rates[name].append(w / cpu / 1e9)
     peaks = {"thermoinfo": peak_mib(run_ours), "plain numba": peak_mib(run_plain),
              "numpy checkerboard": peak_mib(run_numpy)}
     print(f"\nL = {L}, T = T_c, {numba.get_num_threads()} threads; work per run: thermoinfo "
           f"{ours_work:.3g} ({n_chains} chains x {ours_sweeps} sweeps), peers {peer_work:.3g} "
           f"({peer_sweeps} sweeps of one lattice)")
-    print(f"{'implementation':<20}{'updates/ns median':>18}{'  [min, max]':<20}{'peak MiB':>10}")
+    print(f"{'implementation':<20}{'updates/ns median':>18}{'  [min, max]':<20}{'per CPU-ns':>11}"
+          f"{'peak MiB':>10}")
     for name, r in rates.items():
         a = np.array(r)
-        print(f"{name:<20}{np.median(a):>18.3f}  [{a.min():.3f}, {a.max():.3f}]{peaks[name]:>10.1f}")
+        print(f"{name:<20}{np.median(a):>18.3f}  [{a.min():.3f}, {a.max():.3f}]"
+              f"{np.median(cpu_rates[name]):>11.3f}{peaks[name]:>10.1f}")
     ours = np.array(rates["thermoinfo"])
     for name in ("plain numba", "numpy checkerboard"):
         ratio = ours / np.array(rates[name])
