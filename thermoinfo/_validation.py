@@ -35,6 +35,7 @@ __all__ = [
     "check_nonnegative",
     "check_positive",
     "check_positive_int",
+    "check_temperatures",
     "is_labelled",
     "random_units",
     "resolve_axes",
@@ -235,6 +236,29 @@ def random_units(rng: np.random.Generator, shape: Any, units: str) -> np.ndarray
     """Independent uniform draws from a unit set (``"spin"`` or ``"binary"``) as int8."""
     lo, hi = UNIT_VALUES[units]
     return np.where(rng.random(shape) < 0.5, np.int8(lo), np.int8(hi)).astype(np.int8)
+
+
+def check_temperatures(temperature: Any, name: str = "temperature") -> np.ndarray:
+    """``temperature`` as a float64 array, 0-D for a scalar or 1-D (non-empty), of
+    finite T > 0; ``TypeError`` for booleans, strings, complex or non-numeric input."""
+    if isinstance(temperature, (str, bytes)) or temperature is None:
+        raise TypeError(f"{name} must be a positive number or a 1-D array of them "
+                        f"(got {type(temperature).__name__})")
+    try:
+        t = np.asarray(temperature)
+        if t.dtype == object:
+            t = t.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a positive number or a 1-D array of them "
+                        f"(got {type(temperature).__name__})") from exc
+    if t.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a positive number or a 1-D array of them (got dtype {t.dtype})")
+    t = t.astype(np.float64)
+    if t.ndim > 1 or t.size == 0:
+        raise ValueError(f"{name} must be a scalar or a non-empty 1-D array (got shape {t.shape})")
+    if not np.all(np.isfinite(t)) or np.any(t <= 0):
+        raise ValueError(f"{name} must be finite and > 0 (got {temperature!r})")
+    return t
 
 
 def check_callbacks(callbacks: Any, name: str = "callbacks") -> tuple[Any, ...]:

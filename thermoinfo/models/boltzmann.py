@@ -48,6 +48,7 @@ from thermoinfo._validation import (
     check_callbacks,
     check_positive,
     check_positive_int,
+    check_temperatures,
     random_units,
     resolve_rng,
 )
@@ -78,28 +79,6 @@ class FitState:
     epoch: int
     model: Any
     moment_gap: float
-
-
-def _temperatures(temperature: Any) -> np.ndarray:
-    """Checked temperatures: a finite positive scalar or 1-D array."""
-    if isinstance(temperature, (str, bytes)) or temperature is None:
-        raise TypeError(f"temperature must be a positive number or a 1-D array of them "
-                        f"(got {type(temperature).__name__})")
-    try:
-        t = np.asarray(temperature)
-        if t.dtype == object:
-            t = t.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"temperature must be a positive number or a 1-D array of them "
-                        f"(got {type(temperature).__name__})") from exc
-    if t.dtype.kind not in "iuf":
-        raise TypeError(f"temperature must be a positive number or a 1-D array of them (got dtype {t.dtype})")
-    t = t.astype(np.float64)
-    if t.ndim > 1 or t.size == 0:
-        raise ValueError(f"temperature must be a scalar or a non-empty 1-D array (got shape {t.shape})")
-    if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError(f"temperature must be finite and > 0 (got {temperature!r})")
-    return t
 
 
 def _chunks(n: int, units: str):
@@ -189,7 +168,7 @@ def thermodynamics_dataset(weights: np.ndarray, bias: np.ndarray, units: str, te
     are checked arrays."""
     import xarray as xr
 
-    t = _temperatures(temperature)
+    t = check_temperatures(temperature)
     scalar = t.ndim == 0
     ts = np.atleast_1d(t)
     out = _exact_arrays(weights, bias, units, ts)

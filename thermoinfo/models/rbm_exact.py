@@ -39,7 +39,7 @@ from scipy.special import logsumexp
 
 from thermoinfo._config import get_memory_budget
 from thermoinfo._enumerate import iter_states, states_at
-from thermoinfo._validation import UNIT_VALUES, as_rng, unit_values
+from thermoinfo._validation import UNIT_VALUES, as_rng, check_temperatures, unit_values
 from thermoinfo.sampling import gibbs
 
 __all__ = [
@@ -251,19 +251,6 @@ def thermodynamics(weights: Any, visible_bias: Any, hidden_bias: Any, units: str
     log_z, u, var = (np.array(col) for col in zip(*rows))
     ds = thermodynamics_dataset(np.atleast_1d(ts), log_z, u, var)
     return ds.isel(temperature=0) if ts.ndim == 0 else ds
-
-
-def check_temperatures(temperature: Any) -> np.ndarray:
-    """``temperature`` as a float array (0-D or 1-D, non-empty) of finite T > 0."""
-    try:
-        ts = np.asarray(temperature, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"temperature must be a number or a 1-D array of numbers "
-                        f"(got {type(temperature).__name__})") from exc
-    if ts.ndim > 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
-        raise ValueError(f"temperature must be one or a 1-D list of finite temperatures > 0; "
-                         f"got {temperature!r}")
-    return ts
 
 
 def thermodynamics_dataset(temperatures: np.ndarray, log_z: np.ndarray, energy: np.ndarray,
