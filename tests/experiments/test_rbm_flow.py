@@ -68,10 +68,20 @@ def test_plot(ds):
     assert len(fig.axes) == 2
 
 
+def test_small_lattice_run_with_rbm_heat_capacity():
+    ds = rbm_flow.run(L=4, n_hidden=(3,), training=("all",), temperatures=[0.0, 2.0, 4.0],
+                      n_per_temperature=30, n_epochs=3, n_flow_steps=8, n_flow_chains=6,
+                      rbm_betas=[0.5, 1.0], rng=1)
+    heat = ds.rbm_heat_capacity.isel(n_hidden=0, training=0, replica=0).values
+    assert heat.shape == (2,) and np.all(heat > 0)
+    assert ds.flow_temperature.sizes["step"] == 9
+
+
 @pytest.mark.parametrize(
     ("kwargs", "start"),
     [({"training": ("medium",)}, "training"), ({"L": 1}, "L"), ({"n_hidden": (0,)}, "n_hidden"),
-     ({"temperatures": [1.0]}, "temperatures"), ({"learning_rate": -1.0}, "learning_rate")],
+     ({"temperatures": [1.0]}, "temperatures"), ({"learning_rate": -1.0}, "learning_rate"),
+     ({"rbm_betas": [0.0]}, "rbm_betas")],
 )
 def test_bad_input(kwargs, start):
     with pytest.raises(ValueError) as info:

@@ -106,8 +106,8 @@ def fixed_point(series: np.ndarray, th: EnergyThermometer) -> tuple[float, float
 def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures: Any = None,
         n_per_temperature: int | None = None, n_epochs: int | None = None,
         learning_rate: float = 0.001, batch_size: int = 10, n_replicas: int | None = None,
-        n_flow_steps: int | None = None, n_flow_chains: int | None = None, quick: bool = False,
-        rng: Any = None, progress: bool = False) -> Any:
+        n_flow_steps: int | None = None, n_flow_chains: int | None = None,
+        rbm_betas: Any = None, quick: bool = False, rng: Any = None, progress: bool = False) -> Any:
     """Train RBMs on Ising data, run the flow from both ends, find its fixed point.
 
     Parameters
@@ -133,6 +133,11 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
         Steps of the flow (default 200; quick 60).
     n_flow_chains : int, optional
         Configurations flowed from each end (default 200; quick 100).
+    rbm_betas : sequence of float, optional
+        Inverse temperatures beta of each trained RBM's own Boltzmann
+        distribution exp(-beta E(v, h)) (beta = 1 is the trained model) at which
+        its heat capacity C = beta^2 Var(E) is computed (exact for a layer of
+        <= 20 units, else tempered AIS). Default 0.2, 0.3, ..., 2.0; quick: none.
     quick : bool
         Small sizes: under three minutes on 2 cores, and still a fixed point.
     rng : seed or Generator
@@ -207,6 +212,12 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
     flow_e = np.full((*shape, n_steps + 1), np.nan)
     flow_am = np.full((*shape, n_steps + 1), np.nan)
     n_modes = 4
+    betas = (np.asarray(rbm_betas, dtype=np.float64) if rbm_betas is not None
+             else (np.empty(0) if quick else np.round(np.arange(0.2, 2.05, 0.1), 10)))
+    if betas.ndim != 1 or np.any(~np.isfinite(betas)) or np.any(betas <= 0):
+        raise ValueError("rbm_betas must be a 1-D sequence of finite values > 0")
+    heat = np.full((*shape[:3], betas.size), np.nan)
+    thermo_rngs = iter(seed.spawn(int(np.prod(shape[:3])))) if betas.size else None
     eigenvalues = np.full((*shape[:3], L * L), np.nan)
     eigenvectors = np.full((*shape[:3], n_modes, L, L), np.nan)
     train_rngs = iter(train_seed.spawn(int(np.prod(shape[:3]))))
@@ -226,6 +237,11 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
                 spectrum = rbm.weight_spectrum()
                 eigenvalues[i, j, r] = spectrum.eigenvalues
                 eigenvectors[i, j, r] = spectrum.images((L, L), n_modes)
+                if betas.size:
+                    method = "exact" if min(L * L, nh) <= 20 else "mc"
+                    td = rbm.thermodynamics(1.0 / betas, method=method, rng=next(thermo_rngs),
+                                            n_runs=50, n_steps=1000)
+                    heat[i, j, r] = td.heat_capacity.values
                 for k, start in enumerate(STARTS):
                     g = next(flow_rngs)
                     pool = starts[start]
@@ -283,6 +299,9 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
             "weight_eigenvectors": (("n_hidden", "training", "replica", "leading_mode", "y", "x"),
                                     eigenvectors, variable_attrs(
                                         "leading eigenvectors of W W^T as lattice images", units="1")),
+            "rbm_heat_capacity": (("n_hidden", "training", "replica", "rbm_beta"), heat,
+                                  variable_attrs("heat capacity beta^2 Var(E) of the trained RBM at "
+                                                 "its own inverse temperature beta", units="1")),
             "data_energy": (("temperature",), data_energy, variable_attrs(
                 "mean energy per spin of the training data", units="J")),
             "exact_energy": (("temperature",), exact_energy, variable_attrs(
@@ -298,6 +317,8 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
             "step": ("step", np.arange(n_steps + 1), variable_attrs("flow step", units="1")),
             "temperature": ("temperature", temps, variable_attrs("data temperature", units=temp_units)),
             "mode": ("mode", np.arange(L * L)),
+            "rbm_beta": ("rbm_beta", betas, variable_attrs("inverse temperature of the RBM "
+                                                           "(1: the trained model)", units="1")),
             "leading_mode": ("leading_mode", np.arange(n_modes)),
         },
     )
