@@ -85,19 +85,20 @@ def _chunks(n: int, units: str):
     return iter_states(n, values=unit_values(units), bytes_per_state=24 * n)
 
 
-def exact_log_partition(weights: np.ndarray, bias: np.ndarray, units: str, temperatures: np.ndarray
-                        ) -> np.ndarray:
+def exact_log_partition(weights: np.ndarray, bias: np.ndarray, units: str, temperatures: np.ndarray,
+                        chunks: Any = None) -> np.ndarray:
     """log Z(T) = log sum_u exp(-E(u)/T) at each temperature, by enumeration in chunks
-    (pure kernel on checked arrays)."""
+    (pure kernel on checked arrays; ``chunks``, a list of state arrays covering every
+    configuration once, skips re-enumerating in loops such as training)."""
     log_z = np.full(temperatures.size, -np.inf)
-    for c in _chunks(weights.shape[0], units):
+    for c in _chunks(weights.shape[0], units) if chunks is None else chunks:
         e = _energy(c, weights, bias)
         log_z = np.logaddexp(log_z, logsumexp(-e[None, :] / temperatures[:, None], axis=1))
     return log_z
 
 
-def exact_thermodynamics(weights: np.ndarray, bias: np.ndarray, units: str, temperatures: np.ndarray
-                         ) -> dict[str, np.ndarray]:
+def exact_thermodynamics(weights: np.ndarray, bias: np.ndarray, units: str, temperatures: np.ndarray,
+                         chunks: Any = None) -> dict[str, np.ndarray]:
     """Exact log Z, U, Var(E), <u_i>, <u_i u_j> at each temperature, by enumeration.
 
     Pure kernel on checked arrays: ``weights`` (N, N) symmetric with zero
@@ -116,11 +117,11 @@ def exact_thermodynamics(weights: np.ndarray, bias: np.ndarray, units: str, temp
     """
     n = weights.shape[0]
     n_t = temperatures.size
-    log_z = exact_log_partition(weights, bias, units, temperatures)
+    log_z = exact_log_partition(weights, bias, units, temperatures, chunks)
     m1 = np.zeros((n_t, n))
     m2 = np.zeros((n_t, n, n))
     u = np.zeros(n_t)
-    for c in _chunks(n, units):
+    for c in _chunks(n, units) if chunks is None else chunks:
         e = _energy(c, weights, bias)
         p = np.exp(-e[None, :] / temperatures[:, None] - log_z[:, None])
         cf = c.astype(np.float64)
@@ -129,7 +130,8 @@ def exact_thermodynamics(weights: np.ndarray, bias: np.ndarray, units: str, temp
             m2[k] += (cf * p[k][:, None]).T @ cf
         u += p @ e
     var = np.zeros(n_t)
-    for c in _chunks(n, units):  # second pass: variance about the mean (no cancellation)
+    # last pass: the variance about the mean (no cancellation)
+    for c in _chunks(n, units) if chunks is None else chunks:
         e = _energy(c, weights, bias)
         p = np.exp(-e[None, :] / temperatures[:, None] - log_z[:, None])
         var += np.sum(p * (e[None, :] - u[:, None]) ** 2, axis=1)
@@ -512,6 +514,7 @@ class BoltzmannMachine:
         if self.method == "gibbs":
             chains = random_units(rng, (int(self.n_chains), n), self.units)
         temperature = np.array([float(self.temperature)])
+        enumerated = list(_chunks(n, self.units)) if self.method == "exact" else None
         d1 = d2 = None
         epoch = 0
         for epoch in range(1, int(self.n_epochs) + 1):
@@ -519,7 +522,8 @@ class BoltzmannMachine:
             with np.errstate(all="ignore"):  # overflow shows up as non-finite parameters below
                 data1, data2 = self._data_moments(v, rng)
                 if self.method == "exact":
-                    out = exact_thermodynamics(self.weights_, self.bias_, self.units, temperature)
+                    out = exact_thermodynamics(self.weights_, self.bias_, self.units, temperature,
+                                               enumerated)
                     model1, model2 = out["means"][0], out["correlations"][0]
                 else:
                     chains = relax(chains, self.weights_, self.bias_, units=self.units,
