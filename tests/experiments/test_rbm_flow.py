@@ -65,7 +65,7 @@ def test_dataset_layout_and_file(ds, tmp_path):
 
 def test_plot(ds):
     fig = rbm_flow.plot(ds)
-    assert len(fig.axes) == 2
+    assert len(fig.axes) == 3
 
 
 def test_small_lattice_run_with_rbm_heat_capacity():

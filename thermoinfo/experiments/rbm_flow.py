@@ -335,11 +335,12 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
 
 
 def plot(ds: Any) -> Any:
-    """Temperature along the flows (both thermometers) and the fixed points against N_h."""
+    """Temperature along the flows (both thermometers), the fixed points against N_h, and
+    the spectrum of W W^T of each training set."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, 4))
-    ax, ax2 = fig.subplots(1, 2)
+    fig = Figure(figsize=(15, 4))
+    ax, ax2, ax3 = fig.subplots(1, 3)
     tc = float(ds.attrs.get("critical_temperature", CRITICAL_TEMPERATURE))
     sel = ds.isel(training=0, replica=0)
     for nh in ds.n_hidden.values:
@@ -362,5 +363,12 @@ def plot(ds: Any) -> Any:
     ax2.set_xlabel("hidden units N_h")
     ax2.set_ylabel("fixed-point temperature")
     ax2.legend(fontsize=7)
+    for t in ds.training.values:
+        ev = ds.weight_eigenvalues.sel(training=t).isel(n_hidden=-1, replica=0)
+        ax3.semilogy(ds.mode[:20], ev[:20], "o-", ms=3, label=f"{t} data")
+    ax3.set_xlabel("mode")
+    ax3.set_ylabel("eigenvalue of W W^T")
+    ax3.set_title(f"N_h = {int(ds.n_hidden[-1])}")
+    ax3.legend(fontsize=7)
     fig.tight_layout()
     return fig
