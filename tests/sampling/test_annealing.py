@@ -38,17 +38,32 @@ def test_schedule_forms():
     np.testing.assert_allclose(t * np.log(np.arange(30) + k0), c, rtol=1e-9)
 
 
-def test_schedule_rejects_bad_parameters():
-    with pytest.raises(ValueError, match="t_end"):
-        Schedule.geometric(1.0, 2.0, 10)
-    with pytest.raises(ValueError, match="t_end"):
-        Schedule.linear(1.0, 0.0, 10)
-    with pytest.raises(ValueError, match="n_steps"):
-        Schedule.linear(1.0, 0.5, 1)
-    with pytest.raises(ValueError, match="kind"):
-        Schedule("exponential", 1.0, 0.5, 10)
-    with pytest.raises(TypeError, match="schedule"):
-        simulated_annealing(np.zeros((2, 2)), schedule=[1.0, 0.5])
+BAD_INPUT = {
+    "t_end above t_start": (lambda: Schedule.geometric(1.0, 2.0, 10), ValueError, "t_end"),
+    "t_end 0": (lambda: Schedule.linear(1.0, 0.0, 10), ValueError, "t_end"),
+    "t_start NaN": (lambda: Schedule.linear(np.nan, 0.5, 10), ValueError, "t_start"),
+    "n_steps 1": (lambda: Schedule.linear(1.0, 0.5, 1), ValueError, "n_steps"),
+    "sweeps_per_step 0": (lambda: Schedule.linear(1.0, 0.5, 5, 0), ValueError, "sweeps_per_step"),
+    "kind": (lambda: Schedule("exponential", 1.0, 0.5, 10), ValueError, "kind"),
+    "schedule list": (lambda: simulated_annealing(np.zeros((2, 2)), schedule=[1.0, 0.5]), TypeError,
+                      "schedule"),
+    "weights NaN": (lambda: simulated_annealing(np.full((2, 2), np.nan)), ValueError, "weights"),
+    "init values": (lambda: simulated_annealing(np.zeros((2, 2)), init=[[1, 0]]), ValueError, "init"),
+    "n_restarts 0": (lambda: simulated_annealing(np.zeros((2, 2)), n_restarts=0), ValueError, "n_restarts"),
+    "units": (lambda: simulated_annealing(np.zeros((2, 2)), units="ising"), ValueError, "units"),
+    "q not square": (lambda: from_qubo(np.zeros((2, 3))), ValueError, "q"),
+    "q inf": (lambda: from_qubo(np.array([[np.inf, 0.0], [0.0, 0.0]])), ValueError, "q"),
+    "linear length": (lambda: from_qubo(np.zeros((2, 2)), [1.0]), ValueError, "linear"),
+    "brute force weights": (lambda: brute_force_minimum([[0.0, 1.0], [0.0, 0.0]]), ValueError, "weights"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_input_raises_an_error_that_starts_with_the_argument(case):
+    fn, error, name = BAD_INPUT[case]
+    with pytest.raises((ValueError, TypeError)) as info:
+        fn()
+    assert isinstance(info.value, error) and str(info.value).startswith(f"{name} "), str(info.value)
 
 
 def test_from_qubo_reproduces_the_quadratic_form():

@@ -112,31 +112,37 @@ def test_relax_does_not_modify_its_input():
     assert s0.tolist() == [[1, -1]]
 
 
-def test_bad_input_names_the_argument():
-    w = np.array([[0.0, 1.0], [1.0, 0.0]])
-    with pytest.raises(ValueError, match="states"):
-        as_states([[1, 0]], 2, "spin")
-    with pytest.raises(ValueError, match="non-finite"):
-        as_states([[1.0, np.nan]], 2, "spin")
-    with pytest.raises(ValueError, match="2 units"):
-        as_states([[1, 1, 1]], 2, "spin")
-    with pytest.raises(ValueError, match="units"):
-        as_states([[1, 1]], 2, "ising")
-    with pytest.raises(TypeError, match="states"):
-        as_states("11", 2, "spin")
-    with pytest.raises(ValueError, match="symmetric"):
-        as_couplings([[0.0, 1.0], [2.0, 0.0]])
-    with pytest.raises(ValueError, match="diagonal"):
-        as_couplings([[1.0, 1.0], [1.0, 0.0]])
-    with pytest.raises(ValueError, match="bias"):
-        as_couplings(w, [0.0, np.inf])
-    with pytest.raises(ValueError, match="temperature"):
-        relax([[1, 1]], w, temperature=-1.0)
-    with pytest.raises(ValueError, match="n_sweeps"):
-        relax([[1, 1]], w, temperature=1.0)
-    with pytest.raises(ValueError, match="synchronous"):
-        relax([[1, 1]], w, temperature=1.0, n_sweeps=2, dynamics="synchronous")
-    with pytest.raises(ValueError, match="dynamics"):
-        relax([[1, 1]], w, dynamics="parallel")
-    with pytest.raises(ValueError, match="sites"):
-        relax([[1, 1]], w, sites=[5])
+_W = np.array([[0.0, 1.0], [1.0, 0.0]])
+BAD_INPUT = {
+    "states spin 0": (lambda: as_states([[1, 0]], 2, "spin"), ValueError, "states"),
+    "states NaN": (lambda: as_states([[1.0, np.nan]], 2, "spin"), ValueError, "states"),
+    "states +inf": (lambda: as_states([[1.0, np.inf]], 2, "spin"), ValueError, "states"),
+    "states width": (lambda: as_states([[1, 1, 1]], 2, "spin"), ValueError, "states"),
+    "states string": (lambda: as_states("11", 2, "spin"), TypeError, "states"),
+    "states complex": (lambda: as_states(np.array([[1j, 1]]), 2, "spin"), TypeError, "states"),
+    "units": (lambda: as_states([[1, 1]], 2, "ising"), ValueError, "units"),
+    "weights asymmetric": (lambda: as_couplings([[0.0, 1.0], [2.0, 0.0]]), ValueError, "weights"),
+    "weights diagonal": (lambda: as_couplings([[1.0, 1.0], [1.0, 0.0]]), ValueError, "weights"),
+    "weights NaN": (lambda: as_couplings([[0.0, np.nan], [np.nan, 0.0]]), ValueError, "weights"),
+    "weights ragged": (lambda: as_couplings([[0.0, 1.0], [1.0]]), TypeError, "weights"),
+    "bias inf": (lambda: as_couplings(_W, [0.0, np.inf]), ValueError, "bias"),
+    "bias length": (lambda: as_couplings(_W, [0.0]), ValueError, "bias"),
+    "relax states": (lambda: relax([[1, 2]], _W), ValueError, "states"),
+    "relax temperature": (lambda: relax([[1, 1]], _W, temperature=-1.0), ValueError, "temperature"),
+    "relax n_sweeps": (lambda: relax([[1, 1]], _W, temperature=1.0), ValueError, "n_sweeps"),
+    "relax synchronous at T > 0": (lambda: relax([[1, 1]], _W, temperature=1.0, n_sweeps=2,
+                                                 dynamics="synchronous"), ValueError, "dynamics"),
+    "relax dynamics": (lambda: relax([[1, 1]], _W, dynamics="parallel"), ValueError, "dynamics"),
+    "relax order": (lambda: relax([[1, 1]], _W, order="backwards"), ValueError, "order"),
+    "relax sites": (lambda: relax([[1, 1]], _W, sites=[5]), ValueError, "sites"),
+    "relax max_sweeps": (lambda: relax([[1, 1]], _W, max_sweeps=0), ValueError, "max_sweeps"),
+    "relax rng": (lambda: relax([[1, 1]], _W, rng="seed"), TypeError, "rng"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_input_raises_an_error_that_starts_with_the_argument(case):
+    fn, error, name = BAD_INPUT[case]
+    with pytest.raises((ValueError, TypeError)) as info:
+        fn()
+    assert isinstance(info.value, error) and str(info.value).startswith(f"{name} "), str(info.value)

@@ -332,7 +332,7 @@ def relax(states: np.ndarray, weights: np.ndarray, bias: np.ndarray | None = Non
         raise ValueError("n_sweeps is required at temperature > 0 (heat-bath dynamics has no fixed point)")
     if temperature > 0 and dynamics == "synchronous":
         raise ValueError(
-            "dynamics='synchronous' is deterministic (T = 0) only; parallel heat-bath updates do not "
+            "dynamics 'synchronous' is deterministic (T = 0) only; parallel heat-bath updates do not "
             "sample the Boltzmann distribution. Use dynamics='asynchronous' at temperature > 0"
         )
     if sites is None:
