@@ -4,6 +4,9 @@ with the argument's name, never NaN, another exception, or a hang."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from thermoinfo.models import BoltzmannMachine, DenseAssociativeMemory, Hopfield, ModernHopfield
 
@@ -69,7 +72,7 @@ def _raises(fn, error, name):
     with pytest.raises((ValueError, TypeError)) as info:
         fn()
     assert isinstance(info.value, error), f"{type(info.value).__name__}: {info.value}"
-    assert str(info.value).startswith(name), str(info.value)
+    assert str(info.value).startswith(f"{name} "), str(info.value)
 
 
 @pytest.mark.parametrize("call, kind", [(c, k) for c in sorted(STATE_CALLS) for k in sorted(BAD_STATES)
@@ -214,3 +217,41 @@ def test_modern_hopfield_refuses_malformed_states(kind, method):
 def test_dense_memory_refuses_a_degree_that_overflows():
     _raises(lambda: DenseAssociativeMemory(100, degree=200).fit(np.ones((1, 100))), ValueError, "degree")
     assert np.isfinite(DenseAssociativeMemory(100, degree=100).fit(np.ones((1, 100))).energy(np.ones(100)))
+
+
+_ENTRIES = st.one_of(st.sampled_from([-1.0, 1.0]), st.sampled_from([0.0, 2.0, 0.5, np.nan, np.inf, -np.inf]),
+                     st.floats(allow_nan=True, allow_infinity=True))
+_ARRAYS = hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5),
+                     elements=_ENTRIES)
+
+
+@settings(max_examples=150)
+@given(_ARRAYS)
+def test_any_array_is_either_stored_exactly_or_refused_naming_patterns(x):
+    valid = x.ndim == 2 and x.shape[0] >= 1 and x.shape[1] == 4 and bool(np.all((x == 1) | (x == -1)))
+    if not valid:
+        _raises(lambda: Hopfield(4).fit(x), (ValueError, TypeError), "patterns")
+        _raises(lambda: BoltzmannMachine(4, units="spin", n_epochs=1).fit(x), (ValueError, TypeError), "X")
+        return
+    net = Hopfield(4).fit(x)
+    w = x.T @ x / 4
+    np.fill_diagonal(w, 0.0)
+    np.testing.assert_allclose(net.weights_, w, atol=1e-15)
+    assert np.all(np.isfinite(BoltzmannMachine(4, units="spin", n_epochs=1).fit(x).weights_))
+
+
+@settings(max_examples=150)
+@given(_ARRAYS)
+def test_any_array_of_states_is_either_recalled_or_refused_naming_states(x):
+    net = Hopfield(4).fit(SPINS)
+    valid = x.ndim in (1, 2) and x.shape[-1] == 4 and bool(np.all((x == 1) | (x == -1)))
+    if not valid:
+        _raises(lambda: net.recall(x, rng=0), (ValueError, TypeError), "states")
+        _raises(lambda: net.energy(x), (ValueError, TypeError), "states")
+        return
+    out = net.recall(x, rng=0)
+    assert out.shape == x.shape and np.all(np.isin(out, (-1, 1)))
+    e = net.energy(x)
+    s = np.atleast_2d(x)
+    np.testing.assert_allclose(np.atleast_1d(e), -0.5 * np.einsum("ni,ij,nj->n", s, net.weights_, s),
+                               atol=1e-12)
