@@ -221,8 +221,23 @@ def test_dense_memory_refuses_a_degree_that_overflows():
 
 _ENTRIES = st.one_of(st.sampled_from([-1.0, 1.0]), st.sampled_from([0.0, 2.0, 0.5, np.nan, np.inf, -np.inf]),
                      st.floats(allow_nan=True, allow_infinity=True))
-_ARRAYS = hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5),
-                     elements=_ENTRIES)
+
+
+@st.composite
+def _spin_rows_with_at_most_one_defect(draw):
+    """(k, 4) arrays of spins, half of them with one entry replaced by any float."""
+    x = draw(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.just(4)),
+                        elements=st.sampled_from([-1.0, 1.0])))
+    if draw(st.booleans()):
+        x[draw(st.integers(0, x.shape[0] - 1)), draw(st.integers(0, 3))] = draw(_ENTRIES)
+    return x
+
+
+_ARRAYS = st.one_of(
+    _spin_rows_with_at_most_one_defect(),
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5),
+               elements=_ENTRIES),
+)
 
 
 @settings(max_examples=150)
