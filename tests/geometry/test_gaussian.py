@@ -78,11 +78,11 @@ def test_bad_covariance_names_the_argument(bad, what):
 
 
 def test_dimension_mismatch_raises():
-    with pytest.raises(ValueError, match="^mean_q has 3 entries but mean_p has 2"):
+    with pytest.raises(ValueError, match=r"^mean_q has 3 entries but mean_p has 2"):
         gaussian_kl([0, 0], np.eye(2), [0, 0, 0], np.eye(3))
-    with pytest.raises(ValueError, match="^cov_p is 2x2"):
+    with pytest.raises(ValueError, match=r"^cov_p is 2x2"):
         gaussian_kl([0, 0, 0], np.eye(2), [0, 0, 0], np.eye(3))
-    with pytest.raises(ValueError, match="^x and y must be disjoint"):
+    with pytest.raises(ValueError, match=r"^x and y must be disjoint"):
         gaussian_mutual_information(np.eye(3), [0, 1], [1, 2])
 
 
