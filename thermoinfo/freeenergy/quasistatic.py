@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
+from thermoinfo._errors import ConvergenceWarning
 from thermoinfo._validation import as_distribution, as_rng, check_nonnegative, check_positive_int
 
 __all__ = ["PROTOCOLS", "gaussian_process", "mixture_path", "process"]
@@ -218,7 +219,8 @@ def process(path: Any, lam: Any, gamma: float, n_z: int, *, t: Any = None,
     >>> bool(abs(ds.C_drift).max() < 1e-6), [round(float(g), 3) for g in ds.gamma]
     (True, [2.0, 2.406, 3.555])
     """
-    from thermoinfo.freeenergy.tabular import solve
+    from thermoinfo.freeenergy._core import Problem, check_tolerance
+    from thermoinfo.freeenergy.tabular import _solve
 
     protocol = _check_protocol(protocol)
     if isinstance(path, tuple) and len(path) == 2:
@@ -228,16 +230,27 @@ def process(path: Any, lam: Any, gamma: float, n_z: int, *, t: Any = None,
     schedule = _schedule(lam)
     gamma = check_nonnegative(gamma, "gamma")
     n_z = check_positive_int(n_z, "n_z")
+    tol = check_tolerance(tol, "tol")
+    max_iter = check_positive_int(max_iter, "max_iter")
     times = _times(t)
     gen = as_rng(rng)
+    problems: dict[float, Problem] = {}
 
-    def table(tt: float) -> np.ndarray:
-        return as_distribution(path(tt), f"path({tt:g})", ndim=2)
+    def problem(tt: float) -> Problem:
+        # each table is checked once, however often the corrector solves on it
+        if tt not in problems:
+            problems[tt] = Problem(as_distribution(path(tt), f"path({tt:g})", ndim=2))
+        return problems[tt]
 
     def eq(tt: float, lam_: float, gamma_: float, init: Any) -> Any:
-        return solve(table(tt), lam_, gamma_, n_z, init=init, tol=tol, max_iter=max_iter, rng=gen)
+        sol = _solve(problem(tt), lam_, gamma_, n_z, None if init is None else init.encoder, tol, 1e-10,
+                     max_iter, 4 if init is None else 0, 1e-3, gen)
+        if not sol.converged:
+            warnings.warn(f"process: the equilibrium at t={tt:g}, lam={lam_:g}, gamma={gamma_:g} "
+                          f"did not converge within max_iter={max_iter}", ConvergenceWarning, stacklevel=3)
+        return sol
 
-    sol = solve(table(times[0]), schedule(times[0]), gamma, n_z, tol=tol, max_iter=max_iter, rng=gen)
+    sol = eq(times[0], schedule(times[0]), gamma, None)
     C0 = sol.C
     rows = []
     lo, hi = times[0], times[-1]
