@@ -77,11 +77,24 @@ def test_small_lattice_run_with_rbm_heat_capacity():
     assert ds.flow_temperature.sizes["step"] == 9
 
 
+def test_chain_in_a_field():
+    from thermoinfo.systems.ising import transfer_matrix
+
+    ds = rbm_flow.run(L=12, dim=1, field=0.4, n_hidden=(6,), training=("all",),
+                      temperatures=[0.0, 1.0, 2.0, 4.0], n_per_temperature=40, n_epochs=3,
+                      n_flow_steps=8, n_flow_chains=10, rng=2)
+    assert ds.weight_eigenvectors.dims[-1] == "x" and ds.sizes["mode"] == 12
+    assert float(ds.data_energy.isel(temperature=0)) == pytest.approx(-1.4)   # ground state -J - |H|
+    grid = np.linspace(0.3, 4.0, 3701)
+    c = [transfer_matrix(12, t, 0.4).c for t in grid]
+    assert ds.attrs["specific_heat_peak_temperature"] == pytest.approx(grid[int(np.argmax(c))], abs=2e-3)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "start"),
     [({"training": ("medium",)}, "training"), ({"L": 1}, "L"), ({"n_hidden": (0,)}, "n_hidden"),
      ({"temperatures": [1.0]}, "temperatures"), ({"learning_rate": -1.0}, "learning_rate"),
-     ({"rbm_betas": [0.0]}, "rbm_betas")],
+     ({"rbm_betas": [0.0]}, "rbm_betas"), ({"field": 0.2}, "field"), ({"dim": 3}, "dim")],
 )
 def test_bad_input(kwargs, start):
     with pytest.raises(ValueError) as info:

@@ -50,29 +50,47 @@ from thermoinfo.systems.ising import (
     sample,
 )
 
-__all__ = ["fixed_point", "flow", "plot", "run", "training_data"]
+__all__ = ["fixed_point", "flow", "plot", "run", "specific_heat_peak", "training_data"]
 
 TRAINING_SETS = ("all", "low", "high")
 STARTS = ("low", "high")
 _TOLERANCE = 0.1
 
 
-def training_data(L: int, temperatures: np.ndarray, n_per_temperature: int, rng: np.random.Generator
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Configurations (n, L * L) int8 and their temperature labels; T = 0 gives ground states."""
+def training_data(L: int, temperatures: np.ndarray, n_per_temperature: int, rng: np.random.Generator,
+                  dim: int = 2, field: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Configurations (n, L^dim) int8 and their temperature labels; T = 0 gives ground states.
+
+    At H = 0 every configuration gets a random global sign (an exact symmetry)."""
+    n_sites = L**dim
     positive = temperatures[temperatures > 0]
     parts, labels = [], []
     if np.any(temperatures == 0):
-        ones = np.ones((n_per_temperature, L * L), dtype=np.int8)
-        parts.append(ones)
+        ground = np.full((n_per_temperature, n_sites), -1 if field < 0 else 1, dtype=np.int8)
+        parts.append(ground)
         labels.append(np.zeros(n_per_temperature))
     if positive.size:
-        da = sample(L, positive, n_per_temperature, rng=rng)
-        parts.append(da.values.reshape(-1, L * L))
+        da = sample(L, positive, n_per_temperature, H=field, dim=dim, rng=rng)
+        parts.append(da.values.reshape(-1, n_sites))
         labels.append(np.repeat(positive, n_per_temperature))
     X = np.concatenate(parts)
-    signs = np.where(rng.random(X.shape[0]) < 0.5, np.int8(1), np.int8(-1))
-    return (X * signs[:, None]).astype(np.int8), np.concatenate(labels)
+    if field == 0.0:
+        signs = np.where(rng.random(X.shape[0]) < 0.5, np.int8(1), np.int8(-1))
+        X = (X * signs[:, None]).astype(np.int8)
+    return X, np.concatenate(labels)
+
+
+def specific_heat_peak(L: int, dim: int = 2, field: float = 0.0) -> float:
+    """Temperature of the maximum of the exact finite-L specific heat c_L(T)."""
+    from scipy.optimize import minimize_scalar
+
+    grid = np.linspace(0.2, 8.0, 157)
+    c = np.array([exact(L, t, field, dim).c for t in grid])
+    k = int(np.argmax(c))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
+    res = minimize_scalar(lambda t: -exact(L, t, field, dim).c, bounds=(lo, hi), method="bounded",
+                          options={"xatol": 1e-8})
+    return float(res.x)
 
 
 def flow(rbm: RBM, v0: np.ndarray, n_steps: int, rng: np.random.Generator) -> np.ndarray:
@@ -95,7 +113,7 @@ def fixed_point(series: np.ndarray, th: EnergyThermometer) -> tuple[float, float
     readings = []
     for r in (prev, last):
         T = th.temperature_of_energy(r.value)
-        se = r.stderr / exact(th.L, T).c if 0 < T < np.inf else float("nan")
+        se = r.stderr / exact(th.L, T, th.H, th.dim, th.J).c if 0 < T < np.inf else float("nan")
         readings.append((T, se))
     (t_prev, se_prev), (t_last, se_last) = readings
     stationary = bool(np.isfinite(t_last) and np.isfinite(t_prev)
@@ -103,7 +121,8 @@ def fixed_point(series: np.ndarray, th: EnergyThermometer) -> tuple[float, float
     return t_last, se_last, stationary
 
 
-def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures: Any = None,
+def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, dim: int = 2, field: float = 0.0,
+        temperatures: Any = None,
         n_per_temperature: int | None = None, n_epochs: int | None = None,
         learning_rate: float = 0.001, batch_size: int = 10, n_replicas: int | None = None,
         n_flow_steps: int | None = None, n_flow_chains: int | None = None,
@@ -113,7 +132,13 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
     Parameters
     ----------
     L : int
-        Lattice size (N_v = L^2; the papers use 10).
+        Lattice size (N_v = L^dim; the papers use 10 x 10).
+    dim : {1, 2}
+        Square lattice or chain.
+    field : float
+        Magnetic field H of the data (a chain, or 2D with L <= 5, where the
+        exact energy thermometer exists); ``specific_heat_peak_temperature`` in
+        the attrs is the maximum of the exact c_L(T) to compare the fixed point with.
     n_hidden : sequence of int, optional
         N_h values (default 16, 36, 64, 81, 100; quick: 64).
     training : sequence of {"all", "low", "high"}, optional
@@ -166,6 +191,16 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
     started = time.perf_counter()
     seed = resolve_seed(rng)
     L = check_positive_int(L, "L", minimum=2)
+    if dim not in (1, 2):
+        raise ValueError(f"dim must be 1 or 2 (got {dim!r})")
+    field = float(field)
+    if not np.isfinite(field):
+        raise ValueError(f"field must be finite (got {field})")
+    if dim == 2 and field != 0.0 and L > 5:
+        raise ValueError(f"field: the 2D energy thermometer in a field needs L <= 5 (got L = {L}); "
+                         "use dim=1 for a chain in a field")
+    n_sites = L**dim
+    lattice = (L,) if dim == 1 else (L, L)
     n_hidden = tuple(int(check_positive_int(n, "n_hidden")) for n in
                      (n_hidden if n_hidden is not None else ((64,) if quick else (16, 36, 64, 81, 100))))
     training = tuple(training if training is not None else (("all",) if quick else TRAINING_SETS))
@@ -187,18 +222,18 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
                                   "n_flow_chains", minimum=2)
 
     data_rng, train_seed, flow_seed = seed.spawn(3)
-    X, labels = training_data(L, temps, n_per, data_rng)
-    spins = X.reshape(-1, L, L)
-    e_data = configuration_energy(spins) / (L * L)
+    X, labels = training_data(L, temps, n_per, data_rng, dim, field)
+    spins = X.reshape(-1, *lattice)
+    e_data = configuration_energy(spins, 1.0, field, dim) / n_sites
     am_data = np.abs(X.astype(np.float64).mean(axis=1))
     data_energy = np.array([e_data[labels == t].mean() for t in temps])
     data_abs_m = np.array([am_data[labels == t].mean() for t in temps])
     data_abs_m_se = np.array([am_data[labels == t].std(ddof=1) / np.sqrt(n_per) for t in temps])
-    exact_energy = np.array([exact(L, t).u if t > 0 else -2.0 for t in temps])
-    th_e = EnergyThermometer(L)
+    exact_energy = np.array([exact(L, t, field, dim).u if t > 0 else -dim - abs(field) for t in temps])
+    th_e = EnergyThermometer(L, dim, field)
     positive = temps > 0
     th_m = MagnetizationThermometer.from_calibration(L, temps[positive], data_abs_m[positive],
-                                                     data_abs_m_se[positive])
+                                                     data_abs_m_se[positive], dim=dim)
     starts = {"low": X[labels == temps.min()], "high": X[labels == temps.max()]}
 
     shape = (len(n_hidden), len(training), n_rep, len(STARTS))
@@ -218,8 +253,8 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
         raise ValueError("rbm_betas must be a 1-D sequence of finite values > 0")
     heat = np.full((*shape[:3], betas.size), np.nan)
     thermo_rngs = iter(seed.spawn(int(np.prod(shape[:3])))) if betas.size else None
-    eigenvalues = np.full((*shape[:3], L * L), np.nan)
-    eigenvectors = np.full((*shape[:3], n_modes, L, L), np.nan)
+    eigenvalues = np.full((*shape[:3], n_sites), np.nan)
+    eigenvectors = np.full((*shape[:3], n_modes, *lattice), np.nan)
     train_rngs = iter(train_seed.spawn(int(np.prod(shape[:3]))))
     flow_rngs = iter(flow_seed.spawn(int(np.prod(shape))))
     bar = None
@@ -232,13 +267,13 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
             keep = {"all": np.ones(labels.size, bool), "low": labels < CRITICAL_TEMPERATURE,
                     "high": labels > CRITICAL_TEMPERATURE}[subset]
             for r in range(n_rep):
-                rbm = RBM(L * L, nh, units="spin", method="cd", k=1, learning_rate=learning_rate,
+                rbm = RBM(n_sites, nh, units="spin", method="cd", k=1, learning_rate=learning_rate,
                           batch_size=batch_size, n_epochs=n_epochs, rng=next(train_rngs)).fit(X[keep])
                 spectrum = rbm.weight_spectrum()
                 eigenvalues[i, j, r] = spectrum.eigenvalues
-                eigenvectors[i, j, r] = spectrum.images((L, L), n_modes)
+                eigenvectors[i, j, r] = spectrum.images(lattice, n_modes)
                 if betas.size:
-                    method = "exact" if min(L * L, nh) <= 20 else "mc"
+                    method = "exact" if min(n_sites, nh) <= 20 else "mc"
                     td = rbm.thermodynamics(1.0 / betas, method=method, rng=next(thermo_rngs),
                                             n_runs=50, n_steps=1000)
                     heat[i, j, r] = td.heat_capacity.values
@@ -247,8 +282,8 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
                     pool = starts[start]
                     v0 = pool[g.integers(0, pool.shape[0], n_chains)]
                     path = flow(rbm, v0, n_steps, g)
-                    e = configuration_energy(path.reshape(-1, L, L)).reshape(n_steps + 1, n_chains)
-                    e = e / (L * L)
+                    e = configuration_energy(path.reshape(-1, *lattice), 1.0, field, dim)
+                    e = e.reshape(n_steps + 1, n_chains) / n_sites
                     am = np.abs(path.astype(np.float64).mean(axis=2))
                     flow_e[i, j, r, k] = e.mean(axis=1)
                     flow_am[i, j, r, k] = am.mean(axis=1)
@@ -296,7 +331,8 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
                 "mean |m| along the flow", units="1")),
             "weight_eigenvalues": (("n_hidden", "training", "replica", "mode"), eigenvalues,
                                    variable_attrs("eigenvalues of W W^T, descending", units="1")),
-            "weight_eigenvectors": (("n_hidden", "training", "replica", "leading_mode", "y", "x"),
+            "weight_eigenvectors": (("n_hidden", "training", "replica", "leading_mode",
+                                     *(("x",) if dim == 1 else ("y", "x"))),
                                     eigenvectors, variable_attrs(
                                         "leading eigenvectors of W W^T as lattice images", units="1")),
             "rbm_heat_capacity": (("n_hidden", "training", "replica", "rbm_beta"), heat,
@@ -316,7 +352,7 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
             "start": ("start", np.array(STARTS, dtype=str)),
             "step": ("step", np.arange(n_steps + 1), variable_attrs("flow step", units="1")),
             "temperature": ("temperature", temps, variable_attrs("data temperature", units=temp_units)),
-            "mode": ("mode", np.arange(L * L)),
+            "mode": ("mode", np.arange(n_sites)),
             "rbm_beta": ("rbm_beta", betas, variable_attrs("inverse temperature of the RBM "
                                                            "(1: the trained model)", units="1")),
             "leading_mode": ("leading_mode", np.arange(n_modes)),
@@ -324,6 +360,9 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, temperatures
     )
     ds.attrs["critical_temperature"] = float(CRITICAL_TEMPERATURE)
     ds.attrs["L"] = L
+    ds.attrs["dim"] = dim
+    ds.attrs["field"] = field
+    ds.attrs["specific_heat_peak_temperature"] = specific_heat_peak(L, dim, field)
     return finalize(
         ds, experiment="rbm_flow", title="RBM flow of Ising configurations",
         references="Iso, Shiba Funai & Yokoo, arXiv:1801.07172; Funai & Giataganas, arXiv:1810.08179; "
