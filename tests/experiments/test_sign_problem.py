@@ -1,0 +1,81 @@
+"""The sign-problem experiment: layout, reproducibility, physics consistency, files."""
+
+import matplotlib
+import numpy as np
+import pytest
+import xarray as xr
+
+from thermoinfo.experiments import list_experiments
+from thermoinfo.experiments import sign_problem as sp
+from thermoinfo.experiments._common import write_netcdf
+from thermoinfo.systems.phi4 import mean_field_density
+
+matplotlib.use("Agg")
+
+KWARGS = dict(Lt=4, Lx=4, mu=(0.6, 1.4), n_hidden=8, n_epochs=20, samples_per_epoch=32, n_samples=800,
+              quick=True)
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return sp.run(**KWARGS, rng=21)
+
+
+def test_layout_and_attributes(ds):
+    assert ds.phase_factor.dims == ("contour", "mu") and ds.phase_factor_se.dims == ("contour", "mu")
+    assert list(ds.contour.values) == ["real", "optimized"]
+    np.testing.assert_allclose(ds.mu, [0.6, 1.4])
+    assert ds.training_phase_factor.dims == ("mu", "epoch") and ds.sizes["epoch"] == 20
+    for name in ("phase_factor", "phase_factor_se", "density", "density_se", "density_mean_field"):
+        assert ds[name].attrs["long_name"] and ds[name].attrs["units"] == "1"
+    assert ds.attrs["seed"] == "21" and ds.attrs["experiment"] == "sign_problem"
+    assert "arXiv:1709.03208" in ds.attrs["references"]
+    assert ds.attrs["onset_chemical_potential"] == pytest.approx(np.arccosh(1.5))
+    np.testing.assert_allclose(ds.density_mean_field, mean_field_density(1.0, 1.0, [0.6, 1.4]))
+    assert np.all(ds.phase_factor_se > 0) and np.all(ds.acceptance_rate > 0.5)
+
+
+def test_learned_path_raises_the_phase_factor_and_agrees_on_the_density(ds):
+    real, opt = ds.sel(contour="real"), ds.sel(contour="optimized")
+    # deep in the dense phase the real plane loses half its phase factor to the sign problem
+    at = {"mu": 1.4}
+    gain = float(opt.phase_factor.sel(at) - real.phase_factor.sel(at))
+    se = float(np.hypot(opt.phase_factor_se.sel(at), real.phase_factor_se.sel(at)))
+    assert gain > 0.2 and gain > 3 * se
+    # both contours integrate the same Z: the reweighted densities agree within errors
+    gap = np.abs(opt.density - real.density)
+    assert np.all(gap < 4 * np.hypot(opt.density_se, real.density_se))
+    # the density grows across the onset, and the sign matters below it
+    assert float(opt.density.sel(mu=1.4)) > 5 * float(opt.density.sel(mu=0.6)) > 0
+    pq = ds.density_phase_quenched.sel(mu=0.6)
+    assert float(pq - opt.density.sel(mu=0.6)) > 4 * float(np.hypot(ds.density_phase_quenched_se.sel(mu=0.6),
+                                                                    opt.density_se.sel(mu=0.6)))
+
+
+def test_same_seed_same_data_and_files(ds, tmp_path):
+    again = sp.run(**KWARGS, rng=21)
+    for name in ds.data_vars:
+        np.testing.assert_array_equal(again[name].values, ds[name].values, err_msg=name)
+    path = write_netcdf(ds, tmp_path / "sign_problem.nc")
+    back = xr.open_dataset(path, engine="h5netcdf")
+    np.testing.assert_array_equal(back.phase_factor.values, ds.phase_factor.values)
+    back.close()
+    fig = sp.plot(ds)
+    fig.savefig(tmp_path / "sign_problem.png")
+    assert (tmp_path / "sign_problem.png").stat().st_size > 10_000
+    assert "sign_problem" in list_experiments()
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    (dict(lam=0.0), "lam"),
+    (dict(lam=-1.0), "lam"),
+    (dict(Lt=1), "Lt"),
+    (dict(Lx=1), "Lx"),
+    (dict(mu=()), "mu"),
+    (dict(n_epochs=0), "n_epochs"),
+    (dict(m=float("inf")), "m"),
+])
+def test_bad_input_names_the_argument(kwargs, name):
+    with pytest.raises((ValueError, TypeError)) as info:
+        sp.run(quick=True, **kwargs)
+    assert str(info.value).startswith(name + " "), str(info.value)
