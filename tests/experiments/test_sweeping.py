@@ -142,6 +142,13 @@ def test_damaged_point_file_is_named(tmp_path):
     victim.write_bytes(b"not a netCDF file")
     with pytest.raises(ValueError, match=f"^checkpoint point file .*{victim.name}"):
         sweep(draws, GRID, scheduler="serial", checkpoint=run_dir, resume=True)
+    for content, message in [("[1, 2]", "not a thermoinfo sweep manifest"), ("{truncated", "unreadable")]:
+        foreign = tmp_path / f"foreign{len(content)}"
+        foreign.mkdir()
+        (foreign / "manifest.json").write_text(content)
+        with pytest.raises(ValueError, match=rf"^checkpoint .*manifest.json is {message}"):
+            sweep(draws, GRID, scheduler="serial", seed=5, checkpoint=foreign, resume=True)
+        assert (foreign / "manifest.json").read_text() == content
 
 
 @pytest.mark.parametrize(

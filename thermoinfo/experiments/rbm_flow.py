@@ -347,15 +347,17 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, dim: int = 2
         },
         coords={
             "n_hidden": ("n_hidden", np.array(n_hidden), variable_attrs("hidden units N_h", units="1")),
-            "training": ("training", np.array(training, dtype=str)),
-            "replica": ("replica", np.arange(n_rep)),
-            "start": ("start", np.array(STARTS, dtype=str)),
+            "training": ("training", np.array(training, dtype=str),
+                         variable_attrs("training data set", units="1")),
+            "replica": ("replica", np.arange(n_rep), variable_attrs("independently trained RBM", units="1")),
+            "start": ("start", np.array(STARTS, dtype=str), variable_attrs("start of the flow", units="1")),
             "step": ("step", np.arange(n_steps + 1), variable_attrs("flow step", units="1")),
             "temperature": ("temperature", temps, variable_attrs("data temperature", units=temp_units)),
-            "mode": ("mode", np.arange(n_sites)),
+            "mode": ("mode", np.arange(n_sites), variable_attrs("eigenmode of W W^T", units="1")),
             "rbm_beta": ("rbm_beta", betas, variable_attrs("inverse temperature of the RBM "
                                                            "(1: the trained model)", units="1")),
-            "leading_mode": ("leading_mode", np.arange(n_modes)),
+            "leading_mode": ("leading_mode", np.arange(n_modes),
+                             variable_attrs("leading eigenmode of W W^T", units="1")),
         },
     )
     ds.attrs["critical_temperature"] = float(CRITICAL_TEMPERATURE)

@@ -218,6 +218,9 @@ class _Checkpoint:
             except (OSError, ValueError) as exc:
                 raise ValueError(f"checkpoint {str(self.dir)!r}: manifest.json is unreadable ({exc}); "
                                  "it is not a thermoinfo sweep directory") from None
+            if not isinstance(old, dict) or old.get("format") != _FORMAT:
+                raise ValueError(f"checkpoint {str(self.dir)!r}: manifest.json is not a thermoinfo sweep "
+                                 "manifest; choose another directory")
             done = len(self.finished())
             if not resume:
                 raise ValueError(
