@@ -362,12 +362,11 @@ def sample_path(action: Callable[[Any], Any], n_variables: int, n_samples: int, 
     Examples
     --------
     >>> from thermoinfo.systems.phi4 import GaussianPowerModel
-    >>> model = GaussianPowerModel(2, 1.0)
-    >>> s = sample_path(lambda z: model.action(z[0]), 1, 4000, params={"A": [[0.0]], "b": [-0.5]}, rng=1)
+    >>> model = GaussianPowerModel(20, 10.0)   # saddle point at z = -2.76i
+    >>> s = sample_path(lambda z: model.action(z[0]), 1, 4000, params={"A": [[0.0]], "b": [-2.76]}, rng=1)
     >>> r = reweight(s, s.z[:, 0] ** 2)
-    >>> ex = model.exact()
-    >>> bool(abs(r.value - ex.second_moment) < 4 * r.stderr)
-    True
+    >>> bool(abs(r.phase_factor) > 0.99), bool(abs(r.value - model.exact().second_moment) < 4 * r.stderr)
+    (True, True)
     """
     import jax
     import jax.numpy as jnp
@@ -448,10 +447,10 @@ class PathOptimization:
     Examples
     --------
     >>> from thermoinfo.systems.phi4 import GaussianPowerModel
-    >>> model = GaussianPowerModel(6, 2.0)
-    >>> opt = PathOptimization(lambda z: model.action(z[0]), 1, n_hidden=4, n_epochs=60,
+    >>> model = GaussianPowerModel(20, 10.0)     # phase factor 0.079 on the real line
+    >>> opt = PathOptimization(lambda z: model.action(z[0]), 1, n_hidden=4, n_epochs=40,
     ...                        samples_per_epoch=64, learning_rate=0.05, rng=0).fit()
-    >>> bool(opt.history_["phase_factor"][-10:].mean() > 0.8 > abs(model.exact().phase_factor))
+    >>> bool(opt.history_["phase_factor"][-10:].mean() > 0.9)
     True
     """
 
