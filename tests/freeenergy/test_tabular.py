@@ -238,3 +238,18 @@ def test_rate_distortion_bad_input():
         rate_distortion([0.5, 0.5], np.array([[0.0, np.nan], [1.0, 0.0]]), 1.0)
     with pytest.raises(ValueError, match="sigma"):
         sweep(np.full((2, 2), 0.25), sigma=[1.0])
+
+
+@pytest.mark.parametrize("seed", [8, 11])
+def test_backward_continuation_carries_the_global_branch(seed):
+    # Random starts only at the two ends of the row: the branch followed forwards
+    # from gamma = 1 is metastable at larger gamma, and only the backward pass from
+    # the (restarted) last point reaches the global minimum in between.
+    rng = np.random.default_rng(seed)
+    p = rng.random((5, 3)) ** 3
+    p /= p.sum()
+    gammas = np.linspace(1.0, 30.0, 12)
+    ds = sweep(p, lam=0.3, gamma=gammas, n_z=3, restarts=6, anchor_every=100, rng=0,
+               exact_derivatives=False)
+    best = np.array([solve(p, 0.3, g, 3, restarts=12, rng=1).F for g in gammas])
+    np.testing.assert_allclose(ds.F.values[0], best, rtol=0, atol=1e-9)
