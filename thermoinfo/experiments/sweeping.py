@@ -464,7 +464,9 @@ def sweep(fn: Callable[..., Any], grid: Mapping[str, Any], *, scheduler: Any = N
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(points), initial=len(points) - len(todo), desc="sweep", unit="point")
+        inner = fn.func if isinstance(fn, functools.partial) else fn
+        label = getattr(inner, "__name__", "sweep")
+        bar = tqdm(total=len(points), initial=len(points) - len(todo), desc=label, unit="point")
     try:
         for k, ds in _run_points(todo, fn, points, seq, fn_name, scheduler, timeout):
             if ckpt is not None:
