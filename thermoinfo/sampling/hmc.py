@@ -66,11 +66,15 @@ def adapt(logdensity_fn: Callable[[Any], Any], position: Any, key: Any, *, n_war
 
 
 def chain(logdensity_fn: Callable[[Any], Any], position: Any, key: Any, n_samples: int, *,
-          step_size: Any, inverse_mass_matrix: Any, n_leapfrog: int, thin: int = 1
-          ) -> tuple[Any, Any, Any]:
+          step_size: Any, inverse_mass_matrix: Any, n_leapfrog: int, thin: int = 1,
+          jitter: float = 0.2) -> tuple[Any, Any, Any]:
     """Run BlackJAX HMC for ``n_samples * thin`` steps from ``position``.
 
-    Pure and jittable (``n_samples``, ``n_leapfrog``, ``thin`` static).
+    Each trajectory draws its step size uniformly from
+    ``step_size * [1 - jitter, 1 + jitter]``, which breaks the resonances of a
+    fixed trajectory length with near-harmonic modes (each step is still an exact
+    Metropolis-corrected HMC step). Pure and jittable (``n_samples``,
+    ``n_leapfrog``, ``thin`` static).
 
     Returns
     -------
@@ -79,17 +83,20 @@ def chain(logdensity_fn: Callable[[Any], Any], position: Any, key: Any, n_sample
     import blackjax
     import jax
 
-    kernel = blackjax.hmc(logdensity_fn, step_size, inverse_mass_matrix, n_leapfrog)
+    def kernel(step: Any) -> Any:
+        return blackjax.hmc(logdensity_fn, step, inverse_mass_matrix, n_leapfrog)
 
     def one(state: Any, k: Any) -> tuple[Any, Any]:
-        state, info = kernel.step(k, state)
+        k_step, k_move = jax.random.split(k)
+        step = step_size * (1.0 + jitter * jax.random.uniform(k_step, minval=-1.0, maxval=1.0))
+        state, info = kernel(step).step(k_move, state)
         return state, info.acceptance_rate
 
     def thinned(state: Any, k: Any) -> tuple[Any, tuple[Any, Any]]:
         state, acc = jax.lax.scan(one, state, jax.random.split(k, thin))
         return state, (state.position, acc.mean())
 
-    state, (samples, acceptance) = jax.lax.scan(thinned, kernel.init(position),
+    state, (samples, acceptance) = jax.lax.scan(thinned, kernel(step_size).init(position),
                                                 jax.random.split(key, n_samples))
     return state.position, samples, acceptance
 
