@@ -73,6 +73,7 @@ def test_field_energies_agree_with_exact():
 
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="3 million pure-Python word updates; the same "
                     "code runs compiled here and uncompiled in the small-lattice tests")
+@pytest.mark.filterwarnings("ignore:|m|:thermoinfo.ConvergenceWarning")
 def test_multispin_energy_within_3se_at_a_large_lattice():
     # L = 128 runs the parallel drivers of the multi-spin kernel
     r = measure(128, 2.6, 200, n_chains=64, rng=8)  # tau_int of |m| ~ 8: too few sweeps for |m|

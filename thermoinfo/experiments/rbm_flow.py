@@ -221,6 +221,10 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, dim: int = 2
     n_chains = check_positive_int(n_flow_chains if n_flow_chains is not None else (100 if quick else 200),
                                   "n_flow_chains", minimum=2)
 
+    betas = (np.asarray(rbm_betas, dtype=np.float64) if rbm_betas is not None
+             else (np.empty(0) if quick else np.round(np.arange(0.2, 2.05, 0.1), 10)))
+    if betas.ndim != 1 or np.any(~np.isfinite(betas)) or np.any(betas <= 0):
+        raise ValueError("rbm_betas must be a 1-D sequence of finite values > 0")
     data_rng, train_seed, flow_seed = seed.spawn(3)
     X, labels = training_data(L, temps, n_per, data_rng, dim, field)
     spins = X.reshape(-1, *lattice)
@@ -247,10 +251,6 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, dim: int = 2
     flow_e = np.full((*shape, n_steps + 1), np.nan)
     flow_am = np.full((*shape, n_steps + 1), np.nan)
     n_modes = 4
-    betas = (np.asarray(rbm_betas, dtype=np.float64) if rbm_betas is not None
-             else (np.empty(0) if quick else np.round(np.arange(0.2, 2.05, 0.1), 10)))
-    if betas.ndim != 1 or np.any(~np.isfinite(betas)) or np.any(betas <= 0):
-        raise ValueError("rbm_betas must be a 1-D sequence of finite values > 0")
     heat = np.full((*shape[:3], betas.size), np.nan)
     thermo_rngs = iter(seed.spawn(int(np.prod(shape[:3])))) if betas.size else None
     eigenvalues = np.full((*shape[:3], n_sites), np.nan)
