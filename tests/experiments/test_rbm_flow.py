@@ -100,3 +100,15 @@ def test_bad_input(kwargs, start):
     with pytest.raises(ValueError) as info:
         rbm_flow.run(quick=True, rng=0, **kwargs)
     assert str(info.value).startswith(start)
+
+
+def test_flow_refuses_a_lattice_of_another_size():
+    from thermoinfo.models import RBM
+
+    rbm = RBM.from_params(np.zeros((16, 3)), np.zeros(16), np.zeros(3), units="spin")
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"^v0 must be"):
+        rbm_flow.flow(rbm, np.ones((4, 25), dtype=np.int8), 3, rng)
+    with pytest.raises(ValueError, match=r"^v0 must hold"):
+        rbm_flow.flow(rbm, np.zeros((4, 16), dtype=np.int8), 3, rng)
+    assert rbm_flow.flow(rbm, np.ones((4, 16), dtype=np.int8), 3, rng).shape == (4, 4, 16)

@@ -94,7 +94,22 @@ def specific_heat_peak(L: int, dim: int = 2, field: float = 0.0) -> float:
 
 
 def flow(rbm: RBM, v0: np.ndarray, n_steps: int, rng: np.random.Generator) -> np.ndarray:
-    """Configurations along the RBM flow, (n_steps + 1, n_chains, n_visible) int8 (step 0 = v0)."""
+    """Configurations along the RBM flow, (n_steps + 1, n_chains, n_visible) int8 (step 0 = v0).
+
+    Raises
+    ------
+    ValueError
+        ``v0`` is not (n_chains, n_visible) of +-1 spins for this RBM (e.g. a
+        lattice of another size than the one the RBM was trained on).
+    """
+    v0 = np.asarray(v0)
+    if v0.ndim != 2 or v0.shape[1] != rbm.n_visible:
+        raise ValueError(f"v0 must be (n_chains, {rbm.n_visible}) configurations for an RBM with "
+                         f"n_visible = {rbm.n_visible} (got shape {v0.shape}); a lattice of "
+                         f"{rbm.n_visible} sites is needed")
+    if not np.all((v0 == 1) | (v0 == -1)):
+        raise ValueError("v0 must hold spins -1, +1")
+    v0 = v0.astype(np.int8)
     out = np.empty((n_steps + 1, *v0.shape), dtype=np.int8)
     out[0] = v0
     v = v0
