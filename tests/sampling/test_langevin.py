@@ -136,3 +136,31 @@ def test_bad_input(kwargs, match):
     energy, log_prior = _energy_and_prior(*_regression())
     with pytest.raises(ValueError, match=f"^{match}"):
         thermodynamics(energy, np.zeros(DIM), n_samples=10, log_prior_fn=log_prior, **kwargs)
+
+
+def test_trained_classifier_thermodynamics_obey_the_gibbs_bounds():
+    from thermoinfo.models.encdec import Architecture, classifier_energy, fit_grid
+    from thermoinfo.systems.datasets import load_digits
+
+    X, y = load_digits(return_labels=True)
+    X, y = X[:300].astype(float), y[:300]
+    arch = Architecture(n_features=64, n_latent=3, n_classes=10, hidden=(16,), decoder_hidden=(),
+                        stochastic_weights=False)
+    fit = fit_grid(arch, X, y, gamma=1.0, n_steps=150, batch_size=64, learning_rate=1e-2, rng=0)
+    energy, theta = classifier_energy(fit, X, y)
+
+    def log_prior(t):
+        return -0.5 * jnp.sum(t ** 2) - 0.5 * t.size * jnp.log(2 * jnp.pi)
+
+    betas = beta_ladder(1.0, 6, power=2)
+    ds = thermodynamics(energy, np.zeros_like(theta), betas, 1500, log_prior_fn=log_prior, method="mala",
+                        step_size=0.1 / (1 + 30 * betas), n_warmup=300, rng=2)
+    e, lz, se = ds.energy.values, ds.log_z.values, ds.log_z_se.values
+    # <E> falls with beta (d<E>/dbeta = -Var E) and the heat capacity is positive
+    assert np.all(np.diff(e) < 0)
+    assert np.all(ds.heat_capacity.values[1:] > 0)
+    # Gibbs bounds: -beta <E>_0 <= log Z(beta) <= -beta <E>_beta, from independent chains
+    assert np.all(lz[1:] >= -betas[1:] * e[0] - 3 * se[1:])
+    assert np.all(lz[1:] <= -betas[1:] * e[1:] + 3 * se[1:])
+    # the trained weights sit far below the prior's mean energy
+    assert float(energy(jnp.asarray(theta))) < e[0]

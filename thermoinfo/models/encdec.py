@@ -63,6 +63,7 @@ __all__ = [
     "TrainState",
     "accuracy",
     "check_multipliers",
+    "classifier_energy",
     "evaluate",
     "fit_grid",
     "init_posterior",
@@ -893,3 +894,55 @@ def evaluate(fit: GridFit, x: Any, y: Any = None, *, n_draws: int = 4, rng: Any 
 def accuracy(fit: GridFit, x: Any, y: Any) -> np.ndarray:
     """Classifier accuracy of every grid point (flattened) at the mean weights."""
     return evaluate(fit, x, y, n_draws=2, rng=0)["accuracy"].values.ravel()
+
+
+def classifier_energy(fit: GridFit, x: Any, y: Any, index: int = 0) -> tuple[Any, np.ndarray]:
+    """The energy E(theta) = -sum_i log c(y_i | mu(x_i); theta) of a trained grid
+    point's classifier weights theta (encoder, prior and decoder held at their
+    means), as a function of a flat vector, and the trained theta.
+
+    With :func:`thermoinfo.sampling.langevin.thermodynamics` (and a Gaussian prior
+    over theta) this gives <E>, the heat capacity and log Z of the trained
+    classifier against the temperature.
+
+    Returns
+    -------
+    energy_fn : callable
+        JAX-traceable E of a flat vector.
+    theta : ndarray
+        The trained classifier weights, flattened.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = (np.random.default_rng(0).random((32, 4)) < 0.5).astype(float)
+    >>> y = (x[:, 0] > 0).astype(int)
+    >>> arch = Architecture(n_features=4, n_latent=2, n_classes=2, hidden=(4,), decoder_hidden=(),
+    ...                     stochastic_weights=False)
+    >>> fit = fit_grid(arch, x, y, gamma=1.0, n_steps=5, batch_size=8, rng=0)
+    >>> energy, theta = classifier_energy(fit, x, y)
+    >>> theta.shape, bool(float(energy(theta)) > 0)
+    ((6,), True)
+    """
+    import jax.numpy as jnp
+    from jax.flatten_util import ravel_pytree
+
+    if not isinstance(fit, GridFit):
+        raise TypeError(f"fit must be a GridFit (got {type(fit).__name__})")
+    if fit.arch.n_classes == 0:
+        raise ValueError("fit must have a classifier (n_classes > 0)")
+    xa, ya = validate_data(fit.arch, x, y)
+    params = fit.point(index)["mean"]
+    with precision(fit.dtype) as jdt:
+        mu, _ = _encode(params, fit.arch, jnp.asarray(xa, jdt))
+        flat, unravel = ravel_pytree(params["classifier"])
+    labels = jnp.asarray(ya)
+
+    def energy_fn(theta: Any) -> Any:
+        import jax
+
+        c = unravel(theta)
+        logp = jax.nn.log_softmax(mu @ c["w"] + c["b"], axis=-1)
+        return -jnp.sum(jnp.take_along_axis(logp, labels[:, None], axis=-1))
+
+    return energy_fn, np.asarray(flat)
