@@ -24,6 +24,7 @@ B. Efron, The Jackknife, the Bootstrap and Other Resampling Plans (1982).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -174,14 +175,24 @@ def sample(logdensity_fn: Callable[[Any], Any], initial_position: Any, n_samples
         inv_mass = (jnp.ones_like(position) if inverse_mass_matrix is None
                     else jnp.asarray(np.asarray(inverse_mass_matrix, dtype=float)))
     key_adapt, key_run = jax.random.split(jax_key(rng))
+    adapt_fn, run = _jitted(logdensity_fn, n_samples, n_warmup, n_leapfrog, thin)
     if n_warmup > 0:
-        position, step, inv_mass = jax.jit(
-            lambda pos, k: adapt(logdensity_fn, pos, k, n_warmup=n_warmup, n_leapfrog=n_leapfrog)
-        )(position, key_adapt)
-    run = jax.jit(lambda pos, k, s, im: chain(logdensity_fn, pos, k, n_samples, step_size=s,
-                                              inverse_mass_matrix=im, n_leapfrog=n_leapfrog, thin=thin))
+        position, step, inv_mass = adapt_fn(position, key_adapt)
     _, samples, acceptance = run(position, key_run, step, inv_mass)
     return HMCResult(np.asarray(samples), float(np.mean(acceptance)), float(step), np.asarray(inv_mass))
+
+
+@functools.lru_cache(maxsize=16)
+def _jitted(logdensity_fn: Callable[[Any], Any], n_samples: int, n_warmup: int, n_leapfrog: int,
+            thin: int) -> tuple[Any, Any]:
+    """Compiled adaptation and chain, cached per log-density function and sizes."""
+    import jax
+
+    adapt_fn = jax.jit(lambda pos, k: adapt(logdensity_fn, pos, k, n_warmup=max(n_warmup, 1),
+                                            n_leapfrog=n_leapfrog))
+    run = jax.jit(lambda pos, k, s, im: chain(logdensity_fn, pos, k, n_samples, step_size=s,
+                                              inverse_mass_matrix=im, n_leapfrog=n_leapfrog, thin=thin))
+    return adapt_fn, run
 
 
 def jackknife(statistic: Callable[..., Any], *series: Any, n_blocks: int = 20) -> tuple[Any, Any]:
