@@ -66,6 +66,15 @@ def test_same_seed_same_data_and_files(ds, tmp_path):
     assert "sign_problem" in list_experiments()
 
 
+def test_training_checkpoints_resume_to_the_same_numbers(tmp_path):
+    kwargs = {**KWARGS, "mu": (1.4,), "n_epochs": 4}              # compiled already by the fixture
+    first = sp.run(**kwargs, checkpoint_dir=tmp_path, rng=5)
+    assert (tmp_path / "path_mu0.npz").exists()
+    resumed = sp.run(**kwargs, checkpoint_dir=tmp_path, rng=5)    # training loads the finished state
+    for name in first.data_vars:
+        np.testing.assert_array_equal(resumed[name].values, first[name].values, err_msg=name)
+
+
 @pytest.mark.parametrize(("kwargs", "name"), [
     (dict(lam=0.0), "lam"),
     (dict(lam=-1.0), "lam"),

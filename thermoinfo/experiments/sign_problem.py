@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,8 +56,8 @@ def _measure(samples: Any, density_fn: Any, couplings: Any, n_blocks: int) -> di
 def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: float = 1.0,
         mu: Sequence[float] | None = None, n_hidden: int | None = None, n_epochs: int | None = None,
         samples_per_epoch: int | None = None, n_samples: int | None = None, learning_rate: float = 0.01,
-        n_leapfrog: int = 10, n_blocks: int = 20, quick: bool = False, progress: bool = False,
-        rng: Any = None) -> Any:
+        n_leapfrog: int = 10, n_blocks: int = 20, checkpoint_dir: str | None = None, quick: bool = False,
+        progress: bool = False, rng: Any = None) -> Any:
     """Average phase factor and number density on the real plane and on the learned path.
 
     Parameters
@@ -77,6 +78,9 @@ def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: fl
         Adam learning rate.
     n_leapfrog, n_blocks : int
         Leapfrog steps per trajectory; jackknife blocks.
+    checkpoint_dir : path, optional
+        Folder for one training checkpoint per mu (``path_mu<index>.npz``); a rerun
+        with the same seed resumes from them to the same numbers.
     quick : bool
         Small sizes: under three minutes on 2 cores, compilation included.
     progress : bool
@@ -132,14 +136,17 @@ def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: fl
     with jax.enable_x64(True):
         for lat, child in tqdm(list(zip(lattices, children)), disable=not progress, desc="mu"):
             _, couplings = lat.flat_action()
-            real = sample_path(action, n, n_samples, couplings=couplings, rng=child, n_warmup=n_warmup,
+            g_real, g_train, g_sample = child.spawn(3)   # resuming training leaves the others unchanged
+            real = sample_path(action, n, n_samples, couplings=couplings, rng=g_real, n_warmup=n_warmup,
                                n_leapfrog=n_leapfrog)
             opt = PathOptimization(action, n, path="neural", n_hidden=n_hidden, n_epochs=n_epochs,
                                    samples_per_epoch=samples_per_epoch, learning_rate=learning_rate,
                                    n_warmup=n_warmup, n_leapfrog=n_leapfrog, initial_params=params,
-                                   couplings=couplings, progress=progress, rng=child).fit()
+                                   couplings=couplings, progress=progress, rng=g_train,
+                                   checkpoint=None if checkpoint_dir is None else
+                                   Path(checkpoint_dir) / f"path_mu{len(history)}.npz").fit()
             params = opt.params_
-            learned = opt.sample(n_samples, rng=child)
+            learned = opt.sample(n_samples, rng=g_sample)
             for contour, samples in zip(_CONTOURS, (real, learned)):
                 for key, value in _measure(samples, density_fn, couplings, n_blocks).items():
                     rows.setdefault(key, [[], []])[_CONTOURS.index(contour)].append(value)
