@@ -110,7 +110,7 @@ def run(path: str = "mixture", *, n_path_steps: int | None = None, n_seeds: int 
     >>> from thermoinfo.experiments import domain_shift
     >>> ds = domain_shift.run(n_path_steps=2, n_seeds=2, n_init=20, n_relax=10, n_train=200,
     ...                       n_test=100, rng=0)
-    >>> ds.C.dims, list(ds.protocol.values)
+    >>> ds.C.dims, ds.protocol.values.tolist()
     (('protocol', 'step'), ['quasistatic', 'fixed', 'finetune'])
     """
     import xarray as xr
