@@ -16,7 +16,7 @@ updates. The runs alternate (vmapped, sequential, then the order flips) at least
 five times each; printed are the median times, the ratio sequential/vmapped per
 pair of runs (median and [min, max]) and the device. That the two sides train the
 same models is checked: grid point 0 of the vmapped run equals the sequential run
-at the same (lam, gamma) (the noise of point i depends on i only).
+at the same (lam, gamma) (every point draws the same noise).
 
 Timings are wall-clock on a possibly shared machine: indicative, not exact.
 
