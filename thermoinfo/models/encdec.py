@@ -19,7 +19,7 @@ p(theta) per step, both by the reparameterization trick (z = mu + s eps,
 theta = m + s_theta eps'), and minimized by optax. A whole grid of (lam, gamma,
 sigma) is trained at once: the per-point training states are stacked along a
 leading axis and one jit-compiled step maps over them with ``jax.vmap``; every
-point sees the same minibatches (common random numbers), so differences between
+point sees the same minibatches and noise draws (common random numbers), so differences between
 grid points are differences of the multipliers.
 
 R, D and C of a trained grid are measured on held-out data with
