@@ -6,8 +6,9 @@ The theory pages are MyST Markdown. The API reference is generated here, at buil
 time, from the numpydoc docstrings: one page per public module under ``api/``. The
 gallery shows every registered experiment's figure in quick mode; the figures are
 taken from ``THERMOINFO_GALLERY_DIR`` (a folder of ``NAME_quick.png``, as written by
-``thermoinfo run NAME --quick --out DIR``) when it is set, otherwise from
-``docs/_gallery/``, where missing ones are made by running the experiment (seed 0).
+``thermoinfo run NAME --quick --out DIR``) when it is set, otherwise from the
+committed ``docs/figures/gallery/``, where a missing one is made by running the
+experiment (``thermoinfo run NAME --quick --seed 0``).
 """
 
 from __future__ import annotations
@@ -104,12 +105,19 @@ def gallery_figure(name: str) -> Path | None:
             if candidate.is_file():
                 return candidate
         return None
-    cache = HERE / "_gallery"
-    target = cache / f"{name}_quick.png"
+    folder = HERE / "figures" / "gallery"
+    target = folder / f"{name}_quick.png"
     if not target.is_file():
+        import tempfile
+
         from thermoinfo.cli import main
 
-        main(["run", name, "--quick", "--seed", "0", "--out", str(cache), "--no-progress"])
+        with tempfile.TemporaryDirectory() as scratch:
+            main(["run", name, "--quick", "--seed", "0", "--out", scratch, "--no-progress"])
+            made = Path(scratch) / f"{name}_quick.png"
+            if made.is_file():
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(made, target)
     return target if target.is_file() else None
 
 
