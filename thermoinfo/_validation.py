@@ -72,7 +72,8 @@ def _check_entries(arr: np.ndarray, name: str) -> float:
     """Raise unless every entry is finite and >= 0; return the total."""
     if arr.size == 0:
         raise DistributionError(f"{name} is empty; a distribution needs at least one entry")
-    total = float(arr.sum())
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf or overflow: refused below
+        total = float(arr.sum())
     if np.isfinite(total) and arr.min() >= 0:  # a finite total rules out NaN and inf entries
         return total
     if not np.all(np.isfinite(arr)):
