@@ -182,3 +182,14 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path
         for name in reference.data_vars:
             np.testing.assert_array_equal(ds[name].values, reference[name].values)
     assert not run_dir.exists()
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    """``thermoinfo list --parameters | head -1``: the reader stops early; no traceback."""
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from thermoinfo.cli import main; "
+                             "sys.exit(main(['list', '--parameters']))"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # closed before the command writes its first line
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
