@@ -20,6 +20,7 @@ QUICK_ARGS = {
     "free_energy_frontiers": ["{out}/free_energy_frontiers.png"],
     "quasistatic_domain_shift": ["--out", "{out}"],
     "sign_problem": ["--epochs", "10"],
+    "rbm_flow": ["--out", "{out}"],  # quick is its default; --full takes the papers' sizes
 }
 
 
