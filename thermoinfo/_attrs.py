@@ -2,13 +2,17 @@
 
 A data variable or coordinate carries ``long_name`` and ``units`` (CF-1.10);
 information quantities are in nats unless a ``base=`` argument says otherwise.
+:func:`thermodynamics_dataset` is the one layout of a model's thermodynamics
+(F = -T log Z, S = log Z + U/T, C = Var(E)/T^2 with k_B = 1) used by every model.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["variable_attrs"]
+import numpy as np
+
+__all__ = ["thermodynamics_dataset", "variable_attrs"]
 
 
 def variable_attrs(long_name: str, units: str = "nat", **extra: Any) -> dict[str, Any]:
@@ -18,3 +22,39 @@ def variable_attrs(long_name: str, units: str = "nat", **extra: Any) -> dict[str
     {'long_name': 'rate', 'units': 'nat'}
     """
     return {"long_name": long_name, "units": units, **extra}
+
+
+def thermodynamics_dataset(temperatures: Any, log_z: Any, energy: Any, variance: Any,
+                           extra: dict[str, tuple] | None = None, coords: dict | None = None) -> Any:
+    """Label log Z(T), U(T) = <E> and Var_T(E) over a ``temperature`` dimension.
+
+    Adds ``free_energy`` F = -T log Z, ``entropy`` S = log Z + U/T (nats) and
+    ``heat_capacity`` C = Var(E)/T^2. ``extra`` maps a variable name to
+    ``(values, long_name, units)`` (over ``temperature``) or
+    ``(values, dims, long_name, units)`` (``dims`` after ``temperature``);
+    ``coords`` adds coordinates for those dims. Callers select a scalar
+    temperature with ``.isel(temperature=0)``.
+
+    >>> ds = thermodynamics_dataset([1.0, 2.0], [2.0, 2.5], [-1.0, -0.5], [0.5, 0.5])
+    >>> [round(float(x), 3) for x in ds.entropy]
+    [1.0, 2.25]
+    """
+    import xarray as xr
+
+    ts = np.asarray(temperatures, dtype=np.float64)
+    log_z, energy, variance = (np.asarray(a, dtype=np.float64) for a in (log_z, energy, variance))
+    entries = {
+        "log_partition": (log_z, (), "log partition function log Z", "1"),
+        "free_energy": (-ts * log_z, (), "free energy F = -T log Z", "1"),
+        "energy": (energy, (), "internal energy U = <E>", "1"),
+        "entropy": (log_z + energy / ts, (), "entropy S = log Z + U/T", "nat"),
+        "heat_capacity": (variance / ts**2, (), "heat capacity C = Var(E)/T^2", "1"),
+    }
+    for name, entry in (extra or {}).items():
+        entries[name] = (entry[0], (), *entry[1:]) if len(entry) == 3 else entry
+    return xr.Dataset(
+        {k: (("temperature", *dims), np.asarray(v), variable_attrs(long_name, units))
+         for k, (v, dims, long_name, units) in entries.items()},
+        coords={"temperature": ("temperature", ts, variable_attrs("temperature T (k_B = 1)", "1")),
+                **(coords or {})},
+    )

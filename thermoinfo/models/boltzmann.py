@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp, softmax
 
-from thermoinfo._attrs import variable_attrs
+from thermoinfo._attrs import thermodynamics_dataset as _labelled_thermodynamics
 from thermoinfo._enumerate import iter_states, states
 from thermoinfo._errors import NonFiniteParameterError
 from thermoinfo._validation import (
@@ -168,33 +168,19 @@ def thermodynamics_dataset(weights: np.ndarray, bias: np.ndarray, units: str, te
     1-D array of T > 0), by enumeration, as an ``xarray.Dataset`` with CF attributes
     (the layout of :meth:`BoltzmannMachine.thermodynamics`); ``weights`` and ``bias``
     are checked arrays."""
-    import xarray as xr
-
     t = check_temperatures(temperature)
-    scalar = t.ndim == 0
     ts = np.atleast_1d(t)
     out = _exact_arrays(weights, bias, units, ts)
-    log_z, u, var = out["log_partition"], out["energy"], out["energy_variance"]
-    data = {
-        "log_partition": (log_z, (), variable_attrs("log partition function log Z", "1")),
-        "free_energy": (-ts * log_z, (), variable_attrs("free energy F = -T log Z", "1")),
-        "energy": (u, (), variable_attrs("internal energy U = <E>", "1")),
-        "entropy": (log_z + u / ts, (), variable_attrs("entropy S = log Z + U/T", "nat")),
-        "heat_capacity": (var / ts**2, (), variable_attrs("heat capacity C = Var(E)/T^2", "1")),
-        "means": (out["means"], ("unit_i",), variable_attrs("mean unit value <u_i>", "1")),
-        "correlations": (out["correlations"], ("unit_i", "unit_j"),
-                         variable_attrs("second moment <u_i u_j>", "1")),
-    }
-    lead = () if scalar else ("temperature",)
     n = weights.shape[0]
-    ds = xr.Dataset(
-        {k: (lead + dims, v[0] if scalar else v, attrs) for k, (v, dims, attrs) in data.items()},
-        coords={"temperature": (lead, ts[0] if scalar else ts,
-                                variable_attrs("temperature T (k_B = 1)", "1")),
-                "unit_i": ("unit_i", np.arange(n)), "unit_j": ("unit_j", np.arange(n))},
+    ds = _labelled_thermodynamics(
+        ts, out["log_partition"], out["energy"], out["energy_variance"],
+        extra={"means": (out["means"], ("unit_i",), "mean unit value <u_i>", "1"),
+               "correlations": (out["correlations"], ("unit_i", "unit_j"),
+                                "second moment <u_i u_j>", "1")},
+        coords={"unit_i": ("unit_i", np.arange(n)), "unit_j": ("unit_j", np.arange(n))},
     )
     ds.attrs.update({"title": title, "unit_set": units})
-    return ds
+    return ds.isel(temperature=0) if t.ndim == 0 else ds
 
 
 class BoltzmannMachine:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp
 
+from thermoinfo._attrs import thermodynamics_dataset
 from thermoinfo._config import get_memory_budget
 from thermoinfo._enumerate import iter_states, states_at
 from thermoinfo._validation import UNIT_VALUES, as_rng, check_temperatures, unit_values
@@ -253,24 +254,3 @@ def thermodynamics(weights: Any, visible_bias: Any, hidden_bias: Any, units: str
     return ds.isel(temperature=0) if ts.ndim == 0 else ds
 
 
-def thermodynamics_dataset(temperatures: np.ndarray, log_z: np.ndarray, energy: np.ndarray,
-                           variance: np.ndarray, extra: dict | None = None) -> Any:
-    """Label ``log Z(T)``, ``U(T)`` and ``Var_T(E)`` as the thermodynamics Dataset."""
-    import xarray as xr
-
-    from thermoinfo._attrs import variable_attrs
-
-    ts = np.asarray(temperatures, dtype=np.float64)
-    data = {
-        "log_partition": (log_z, "log partition function log Z(T)", "1"),
-        "free_energy": (-ts * log_z, "free energy F = -T log Z", "1"),
-        "energy": (energy, "internal energy U = <E>", "1"),
-        "entropy": (energy / ts + log_z, "entropy S = (U - F) / T", "nat"),
-        "heat_capacity": (variance / ts**2, "heat capacity C = Var(E) / T^2", "1"),
-    }
-    data.update(extra or {})
-    return xr.Dataset(
-        {k: ("temperature", np.asarray(v), variable_attrs(name, unit))
-         for k, (v, name, unit) in data.items()},
-        coords={"temperature": ("temperature", ts, variable_attrs("temperature (k_B = 1)", "1"))},
-    )
