@@ -117,7 +117,7 @@ def _hopfield_point(n_units: int, alpha: float, n_probes: int, rng: np.random.Ge
     return float(m.mean())
 
 
-def _model_point(model: str, n_units: int, alpha: float, n_probes: int, degree: int, beta: float,
+def _model_point(model: str, n_units: int, alpha: float, n_probes: int, degree: int, temperature: float,
                  rng: np.random.Generator) -> float:
     from thermoinfo.models.hopfield import DenseAssociativeMemory, ModernHopfield
 
@@ -131,7 +131,7 @@ def _model_point(model: str, n_units: int, alpha: float, n_probes: int, degree: 
         final = net.recall(probes, rng=rng)
         m = np.einsum("ni,ni->n", final.astype(np.float64), probes.astype(np.float64)) / n_units
     else:
-        net = ModernHopfield(temperature=1.0 / beta).fit(xi.astype(np.float64))
+        net = ModernHopfield(temperature=temperature).fit(xi.astype(np.float64))
         final = net.recall(probes.astype(np.float64))
         m = np.einsum("ni,ni->n", np.sign(final), probes.astype(np.float64)) / n_units
     return float(m.mean())
@@ -163,10 +163,10 @@ def capacity_point(N: int, alpha: float, *, n_realizations: int, n_probes: int,
 
 
 def model_point(model: str, alpha_model: float, *, n_units: int, n_realizations: int, n_probes: int,
-                degree: int, beta: float, rng: np.random.Generator) -> dict[str, float]:
+                degree: int, temperature: float, rng: np.random.Generator) -> dict[str, float]:
     """One point of the model x alpha_model sweep (classical, dense and modern networks)."""
-    values = np.array([_model_point(str(model), n_units, float(alpha_model), n_probes, degree, beta, rng)
-                       for _ in range(n_realizations)])
+    values = np.array([_model_point(str(model), n_units, float(alpha_model), n_probes, degree,
+                                    temperature, rng) for _ in range(n_realizations)])
     mean, se = _mean_se(values)
     return {"overlap_model": mean, "overlap_model_se": se}
 
@@ -183,7 +183,7 @@ def _sweep_seeds(seed: Any) -> tuple[np.random.SeedSequence, np.random.SeedSeque
 
 def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = None,
         n_probes: int | None = None, model_units: int | None = None, alpha_model: Any = None,
-        degree: int = 3, beta: float = 1.0, quick: bool = False, rng: Any = None,
+        degree: int = 3, temperature: float = 1.0, quick: bool = False, rng: Any = None,
         scheduler: Any = "serial", checkpoint: Any = None, resume: bool = False,
         progress: bool = False, timeout: float = 10.0) -> Any:
     """Retrieval overlap against load, with the replica-symmetric curve.
@@ -210,8 +210,8 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
         Loads of that comparison (reaching well beyond alpha_c).
     degree : int
         Power n of the dense associative memory's F(x) = x^n.
-    beta : float
-        Inverse temperature of the modern Hopfield network.
+    temperature : float
+        Temperature T > 0 of the modern Hopfield network (its softmax has inverse temperature 1/T).
     quick : bool
         A smaller run (well under a minute on 2 cores).
     rng : seed, SeedSequence or Generator
@@ -266,7 +266,7 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
         defaults["model_units"] if model_units is None else model_units, "model_units")
     alpha_model = defaults["alpha_model"] if alpha_model is None else alpha_model
     degree = check_positive_int(degree, "degree", minimum=2)
-    beta = check_positive(beta, "beta")
+    temperature = check_positive(temperature, "temperature")
     sizes = np.array([check_positive_int(n, "n_units") for n in np.atleast_1d(n_units)], dtype=np.int64)
     alphas = np.asarray(alpha, dtype=np.float64).ravel()
     alphas_model = np.asarray(alpha_model, dtype=np.float64).ravel()
@@ -286,7 +286,7 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
                  coord_attrs={"alpha": variable_attrs("load P/N", "1"),
                               "N": variable_attrs("number of units", "1")}, **common)
     side = sweep(partial(model_point, n_units=model_units, n_realizations=n_realizations,
-                         n_probes=n_probes, degree=degree, beta=beta),
+                         n_probes=n_probes, degree=degree, temperature=temperature),
                  {"model": list(MODELS), "alpha_model": alphas_model}, seed=model_seed,
                  checkpoint=None if ckpt is None else ckpt / "models",
                  coord_attrs={"model": variable_attrs("associative memory model", "1"),
@@ -310,7 +310,7 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
     ds.attrs["overlap_at_alpha_c"] = m_c
     ds.attrs["model_units"] = int(model_units)
     ds.attrs["dense_degree"] = int(degree)
-    ds.attrs["modern_beta"] = float(beta)
+    ds.attrs["modern_temperature"] = float(temperature)
     return finalize(
         ds, experiment="hopfield_capacity",
         title="Hopfield network retrieval overlap against load",
@@ -320,7 +320,7 @@ def run(n_units: Any = None, alpha: Any = None, *, n_realizations: int | None = 
         parameters={"n_units": sizes.tolist(), "alpha": alphas.tolist(),
                     "n_realizations": n_realizations, "n_probes": n_probes,
                     "model_units": model_units, "alpha_model": alphas_model.tolist(),
-                    "degree": degree, "beta": beta},
+                    "degree": degree, "temperature": temperature},
     )
 
 
