@@ -32,6 +32,7 @@ thermometer, so the full run reports several RBMs and seeds.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -50,7 +51,8 @@ from thermoinfo.systems.ising import (
     sample,
 )
 
-__all__ = ["fixed_point", "flow", "plot", "run", "specific_heat_peak", "training_data"]
+__all__ = ["FlowReading", "fixed_point", "flow", "plot", "read_flow", "run", "specific_heat_peak",
+           "training_data"]
 
 TRAINING_SETS = ("all", "low", "high")
 STARTS = ("low", "high")
@@ -96,6 +98,9 @@ def specific_heat_peak(L: int, dim: int = 2, field: float = 0.0) -> float:
 def flow(rbm: RBM, v0: np.ndarray, n_steps: int, rng: np.random.Generator) -> np.ndarray:
     """Configurations along the RBM flow, (n_steps + 1, n_chains, n_visible) int8 (step 0 = v0).
 
+    Configurations are +-1 spins in and out; an RBM with binary {0, 1} units
+    sees (s + 1) / 2 and its samples are mapped back to s = 2 v - 1.
+
     Raises
     ------
     ValueError
@@ -110,13 +115,63 @@ def flow(rbm: RBM, v0: np.ndarray, n_steps: int, rng: np.random.Generator) -> np
     if not np.all((v0 == 1) | (v0 == -1)):
         raise ValueError("v0 must hold spins -1, +1")
     v0 = v0.astype(np.int8)
+    binary = rbm.units == "binary"
     out = np.empty((n_steps + 1, *v0.shape), dtype=np.int8)
     out[0] = v0
-    v = v0
+    v = (v0 + 1) // 2 if binary else v0
     for t in range(n_steps):
         v = rbm.sample(v.shape[0], n_steps=1, init=v, rng=rng)
-        out[t + 1] = v
+        out[t + 1] = 2 * v - 1 if binary else v
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowReading:
+    """One flow read by both thermometers (series over steps 0..n_steps)."""
+
+    energy: np.ndarray
+    """Mean energy per spin at each step."""
+    abs_m: np.ndarray
+    """Mean |m| at each step."""
+    temperature: np.ndarray
+    """Energy-thermometer temperature at each step."""
+    temperature_abs_m: np.ndarray
+    """|m|-thermometer temperature at each step."""
+    end_temperature: float
+    """Energy-thermometer temperature of the last quarter (stationary or not)."""
+    end_temperature_se: float
+    end_energy: float
+    """Mean energy per spin of the last quarter."""
+    end_energy_se: float
+    end_temperature_abs_m: float
+    """|m|-thermometer temperature of the last quarter's mean |m|."""
+    stationary: bool
+    """Whether the last two quarters agree (a fixed point)."""
+
+
+def read_flow(rbm: RBM, v0: np.ndarray, n_steps: int, rng: np.random.Generator,
+              energy_thermometer: EnergyThermometer,
+              abs_m_thermometer: MagnetizationThermometer) -> FlowReading:
+    """Run :func:`flow` from ``v0`` and read it with both thermometers.
+
+    The lattice (L, dim, field) is the energy thermometer's."""
+    th = energy_thermometer
+    n_sites = th.L**th.dim
+    lattice = (th.L,) * th.dim
+    path = flow(rbm, v0, n_steps, rng)
+    e = configuration_energy(path.reshape(-1, *lattice), th.J, th.H, th.dim)
+    e = e.reshape(n_steps + 1, -1).mean(axis=1) / n_sites
+    am = np.abs(path.astype(np.float64).mean(axis=2)).mean(axis=1)
+    t_end, se, stationary = fixed_point(e, th)
+    q = max(2, n_steps // 4)
+    last = mcmc_mean(e[-q:], "flow energy", warn=False)
+    return FlowReading(
+        energy=e, abs_m=am,
+        temperature=np.array([th.temperature_of_energy(x) for x in e]),
+        temperature_abs_m=np.array([abs_m_thermometer.temperature_of_abs_m(x) for x in am]),
+        end_temperature=t_end, end_temperature_se=se, end_energy=last.value, end_energy_se=last.stderr,
+        end_temperature_abs_m=abs_m_thermometer.temperature_of_abs_m(float(am[-q:].mean())),
+        stationary=stationary)
 
 
 def fixed_point(series: np.ndarray, th: EnergyThermometer) -> tuple[float, float, bool]:
@@ -296,20 +351,15 @@ def run(L: int = 10, n_hidden: Any = None, training: Any = None, *, dim: int = 2
                     g = next(flow_rngs)
                     pool = starts[start]
                     v0 = pool[g.integers(0, pool.shape[0], n_chains)]
-                    path = flow(rbm, v0, n_steps, g)
-                    e = configuration_energy(path.reshape(-1, *lattice), 1.0, field, dim)
-                    e = e.reshape(n_steps + 1, n_chains) / n_sites
-                    am = np.abs(path.astype(np.float64).mean(axis=2))
-                    flow_e[i, j, r, k] = e.mean(axis=1)
-                    flow_am[i, j, r, k] = am.mean(axis=1)
-                    flow_t[i, j, r, k] = [th_e.temperature_of_energy(x) for x in e.mean(axis=1)]
-                    flow_tm[i, j, r, k] = [th_m.temperature_of_abs_m(x) for x in am.mean(axis=1)]
-                    t_fp, se, stationary = fixed_point(e.mean(axis=1), th_e)
-                    end_t[i, j, r, k] = t_fp
-                    if stationary:
-                        fp[i, j, r, k], fp_se[i, j, r, k] = t_fp, se
-                        q = max(2, n_steps // 4)
-                        fp_m[i, j, r, k] = th_m.temperature_of_abs_m(float(am[-q:].mean()))
+                    rd = read_flow(rbm, v0, n_steps, g, th_e, th_m)
+                    flow_e[i, j, r, k] = rd.energy
+                    flow_am[i, j, r, k] = rd.abs_m
+                    flow_t[i, j, r, k] = rd.temperature
+                    flow_tm[i, j, r, k] = rd.temperature_abs_m
+                    end_t[i, j, r, k] = rd.end_temperature
+                    if rd.stationary:
+                        fp[i, j, r, k], fp_se[i, j, r, k] = rd.end_temperature, rd.end_temperature_se
+                        fp_m[i, j, r, k] = rd.end_temperature_abs_m
                 lo, hi = fp[i, j, r]
                 if np.isfinite(lo) and np.isfinite(hi) and abs(lo - hi) < _TOLERANCE + 3 * np.hypot(
                         fp_se[i, j, r, 0], fp_se[i, j, r, 1]):
