@@ -36,33 +36,53 @@ import numpy as np
 
 from thermoinfo.sampling.gibbs import draw_units
 
-__all__ = ["train_minibatches", "uniforms_needed"]
+__all__ = ["DENSE_THRESHOLD", "train_minibatches", "uniforms_needed"]
 
 _FAST = {"reassoc", "contract", "arcp"}  # reordering only: NaN and inf checks stay exact
 _F32 = np.float32
 
-
-@numba.njit(cache=True, fastmath=_FAST)
-def _nonzero(v, out):
-    """Write the indices of the non-zero entries of v to out (branch-free); return their count."""
-    n = 0
-    for i in range(v.shape[0]):
-        out[n] = i
-        n += v[i] != 0
-    return n
+#: ``batch_size * n_visible * n_hidden`` from which the products run as BLAS GEMMs
+#: (below it, loops over the non-zero units; measured in ``benchmarks/rbm.py``).
+DENSE_THRESHOLD = 200_000
 
 
 @numba.njit(cache=True, fastmath=_FAST)
-def _hidden_field(v, W, c, out, active):
-    """``out = v.W + c``; rows of W are visible units (sparse in v for binary data)."""
-    nh = W.shape[1]
-    out[:] = c
-    n_active = _nonzero(v, active)
-    for j in range(n_active):
-        i = active[j]
-        vi = v[i]
+def _hidden_fields(V, n, W, bias, out, dense):
+    """``out[:n] = V[:n] @ W + bias``: one BLAS product (``dense``) or, row by row, the
+    sum of the rows of W selected by the non-zero entries of V."""
+    nv, nh = W.shape
+    if dense:
+        np.dot(V[:n], W, out[:n])
+        for r in range(n):
+            for a in range(nh):
+                out[r, a] += bias[a]
+        return
+    for r in range(n):
         for a in range(nh):
-            out[a] += vi * W[i, a]
+            out[r, a] = bias[a]
+        for i in range(nv):
+            vi = V[r, i]
+            if vi != 0:
+                for a in range(nh):
+                    out[r, a] += vi * W[i, a]
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _visible_fields(H, n, W, bias, out, dense):
+    """``out[:n] = H[:n] @ W.T + bias``: one BLAS product (``dense``) or dot products."""
+    nv, nh = W.shape
+    if dense:
+        np.dot(H[:n], W.T, out[:n])
+        for r in range(n):
+            for i in range(nv):
+                out[r, i] += bias[i]
+        return
+    for r in range(n):
+        for i in range(nv):
+            s = bias[i]
+            for a in range(nh):
+                s += W[i, a] * H[r, a]
+            out[r, i] = s
 
 
 @numba.njit(cache=True, fastmath=_FAST)
@@ -79,20 +99,28 @@ def _means(field, spin, out):
 
 
 @numba.njit(cache=True, fastmath=_FAST)
-def _accumulate(rows, hid, n_rows, sign, grad_w, grad_b, grad_c, active):
-    """grad += sign / n_rows * sum_r (rows[r] outer hid[r], rows[r], hid[r])."""
-    nh = hid.shape[1]
-    scale = _F32(sign / n_rows)
-    for r in range(n_rows):
-        n_active = _nonzero(rows[r], active)
-        for j in range(n_active):
-            i = active[j]
-            f = rows[r, i] * scale
-            grad_b[i] += f
+def _weight_gradient(V, H, n, grad, dense, index, count):
+    """``grad = V[:n].T @ H[:n]``: one BLAS product (``dense``) or, visible unit by
+    visible unit, the sum of the rows of H where that unit is non-zero (the rows of
+    ``grad`` are then written once, in order)."""
+    nv = V.shape[1]
+    nh = H.shape[1]
+    if dense:
+        np.dot(V[:n].T, H[:n], grad)
+        return
+    count[:] = 0
+    for r in range(n):
+        for i in range(nv):
+            index[i, count[i]] = r
+            count[i] += V[r, i] != 0
+    for i in range(nv):
+        g = grad[i]
+        g[:] = _F32(0)
+        for j in range(count[i]):
+            r = index[i, j]
+            f = V[r, i]
             for a in range(nh):
-                grad_w[i, a] += f * hid[r, a]
-        for a in range(nh):
-            grad_c[a] += hid[r, a] * scale
+                g[a] += f * H[r, a]
 
 
 @numba.njit(cache=True, fastmath=_FAST)
@@ -131,14 +159,16 @@ def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, pers
 @numba.njit(cache=True, fastmath=_FAST)
 def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
                       chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
-                      update_c, uniforms):
+                      update_c, uniforms, dense=False):
     """CD-k / PCD-k updates on minibatches ``first_batch .. last_batch - 1`` of ``X[order]``.
 
     ``X``, ``W``, ``b``, ``c`` and the velocities are float32 (C-contiguous);
     ``chains`` (int8) holds hidden configurations: the persistent chains (PCD)
     or scratch chains of CD, ``batch_size`` rows. ``uniforms`` are the U(0, 1)
     numbers the sampling consumes in order (:func:`uniforms_needed` per
-    minibatch). Parameters, velocities and chains are updated in place. Returns
+    minibatch). ``dense`` runs the products as BLAS GEMMs (large layers) instead
+    of loops over the non-zero units (small ones); the arithmetic differs only
+    in rounding. Parameters, velocities and chains are updated in place. Returns
     the index of the first minibatch whose update would make a parameter
     non-finite (that update is not applied), or -1.
     """
@@ -150,16 +180,19 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     zero = _F32(0)
     one = _F32(1)
     n_chains = chains.shape[0]
-    vpos = np.empty((batch_size, nv), dtype=np.float32)
-    hpos = np.empty((batch_size, nh), dtype=np.float32)
-    vneg = np.empty((n_chains, nv), dtype=np.float32)
-    hneg = np.empty((n_chains, nh), dtype=np.float32)
+    rows = batch_size + n_chains
+    # rows [0, m) hold the minibatch and its hidden means / m, rows [m, m + nc) the
+    # negative samples and minus their hidden means / nc: one product is the gradient
+    vs = np.empty((rows, nv), dtype=np.float32)
+    hs = np.empty((rows, nh), dtype=np.float32)
+    hfield = np.empty((max(batch_size, n_chains), nh), dtype=np.float32)
+    vfield = np.empty((n_chains, nv), dtype=np.float32)
     hstate = np.empty((n_chains, nh), dtype=np.float32)
     grad_w = np.empty((nv, nh), dtype=np.float32)
     grad_b = np.empty(nv, dtype=np.float32)
     grad_c = np.empty(nh, dtype=np.float32)
-    field = np.empty(nh, dtype=np.float32)
-    active = np.empty(nv, dtype=np.int64)
+    index = np.empty((nv, 1 if dense else rows), dtype=np.int32)
+    count = np.empty(nv, dtype=np.int64)
     for r in range(n_chains):
         for a in range(nh):
             hstate[r, a] = chains[r, a]
@@ -169,32 +202,39 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
         start = t * batch_size
         m = min(n, start + batch_size) - start
         for r in range(m):
-            vpos[r] = X[order[start + r]]
-            _hidden_field(vpos[r], W, c, field, active)
-            _means(field, spin, hpos[r])
-            if not persistent:
-                draw_units(field, one, spin, uniforms[pos:pos + nh], hstate[r])
-                pos += nh
+            vs[r] = X[order[start + r]]
+        _hidden_fields(vs, m, W, c, hfield, dense)
+        if persistent:
+            for r in range(m):
+                _means(hfield[r], spin, hs[r])
+        else:
+            draw_units(hfield[:m].reshape(-1), one, spin, uniforms[pos:pos + m * nh],
+                       hstate[:m].reshape(-1), hs[:m].reshape(-1))
+            pos += m * nh
         nc = n_chains if persistent else m
-        for step in range(k):
-            vfield = np.dot(hstate[:nc], W.T)
-            for r in range(nc):
-                for i in range(nv):
-                    vfield[r, i] += b[i]
-            draw_units(vfield.reshape(-1), one, spin, uniforms[pos:pos + nc * nv],
-                       vneg[:nc].reshape(-1))
+        neg_v = vs[m:m + nc]
+        neg_h = hs[m:m + nc]
+        for _ in range(k):
+            _visible_fields(hstate, nc, W, b, vfield, dense)
+            draw_units(vfield[:nc].reshape(-1), one, spin, uniforms[pos:pos + nc * nv],
+                       neg_v.reshape(-1))
             pos += nc * nv
-            for r in range(nc):
-                _hidden_field(vneg[r], W, c, field, active)
-                if step == k - 1:
-                    _means(field, spin, hneg[r])
-                draw_units(field, one, spin, uniforms[pos:pos + nh], hstate[r])
-                pos += nh
-        grad_w[:, :] = zero
+            _hidden_fields(neg_v, nc, W, c, hfield, dense)
+            draw_units(hfield[:nc].reshape(-1), one, spin, uniforms[pos:pos + nc * nh],
+                       hstate[:nc].reshape(-1), neg_h.reshape(-1))
+            pos += nc * nh
+        pos_scale = one / _F32(m)
+        neg_scale = -one / _F32(nc)
         grad_b[:] = zero
         grad_c[:] = zero
-        _accumulate(vpos, hpos, m, 1.0, grad_w, grad_b, grad_c, active)
-        _accumulate(vneg, hneg, nc, -1.0, grad_w, grad_b, grad_c, active)
+        for r in range(m + nc):
+            s = pos_scale if r < m else neg_scale
+            for i in range(nv):
+                grad_b[i] += s * vs[r, i]
+            for a in range(nh):
+                hs[r, a] *= s
+                grad_c[a] += hs[r, a]
+        _weight_gradient(vs, hs, m + nc, grad_w, dense, index, count)
         finite = _velocity(W, vel_w, grad_w, lr, mom, decay)
         if update_b:
             finite = _velocity(b, vel_b, grad_b, lr, mom, zero) and finite

@@ -63,15 +63,17 @@ def check_units(units: Any) -> str:
     return units
 
 
-@numba.njit(cache=True)
-def draw_units(field, scale, spin, uniforms, out):
+@numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp"})
+def draw_units(field, scale, spin, uniforms, out, means=None):
     """Draw independent units from their fields (the one block-Gibbs draw).
 
     For each ``j``: ``out[j] = +1`` if ``uniforms[j] < P(on)`` else the low value
     (0 for binary units, -1 for spins), with ``P(on) = sigmoid(scale * field[j])``
     (binary) or ``sigmoid(2 scale field[j])`` (spins). ``scale`` is the inverse
     temperature. All arrays are 1-D of the same length (pass ``.reshape(-1)``
-    views of contiguous blocks); ``out`` may be int8 or floating.
+    views of contiguous blocks); ``out`` may be int8 or floating. If ``means`` is
+    given it receives the conditional means from the same evaluation: ``P(on)``
+    (binary) or ``2 P(on) - 1 = tanh(scale * field[j])`` (spins).
 
     Examples
     --------
@@ -82,16 +84,18 @@ def draw_units(field, scale, spin, uniforms, out):
     [-1, 1, 1]
     """
     low = -1 if spin else 0
+    one = field.dtype.type(1)
+    s = field.dtype.type(scale + scale if spin else scale)
     for j in range(field.shape[0]):
-        x = scale * field[j]
-        if spin:
-            x = x + x
-        if x >= 0:
-            p = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            p = e / (1.0 + e)
+        x = s * field[j]
+        # branch-free sigmoid in the precision of the field: e = exp(-|x|) never
+        # overflows, and selecting instead of branching keeps random signs cheap
+        e = math.exp(-abs(x))
+        inv = one / (one + e)
+        p = inv if x >= 0 else e * inv
         out[j] = 1 if uniforms[j] < p else low
+        if means is not None:
+            means[j] = p + p - one if spin else p
 
 
 def unit_log_partition(field: np.ndarray, units: str = "binary") -> np.ndarray:
