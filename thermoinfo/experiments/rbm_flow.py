@@ -160,11 +160,12 @@ def read_flow(rbm: RBM, v0: np.ndarray, n_steps: int, rng: np.random.Generator,
     lattice = (th.L,) * th.dim
     path = flow(rbm, v0, n_steps, rng)
     e = configuration_energy(path.reshape(-1, *lattice), th.J, th.H, th.dim)
-    e = e.reshape(n_steps + 1, -1).mean(axis=1) / n_sites
+    e_chains = e.reshape(n_steps + 1, -1).T / n_sites          # (n_chains, n_steps + 1)
+    e = e_chains.mean(axis=0)
     am = np.abs(path.astype(np.float64).mean(axis=2)).mean(axis=1)
-    t_end, se, stationary = fixed_point(e, th)
+    t_end, se, stationary = fixed_point(e_chains, th)
     q = max(2, n_steps // 4)
-    last = mcmc_mean(e[-q:], "flow energy", warn=False)
+    last = mcmc_mean(e_chains[:, -q:], "flow energy", warn=False)
     return FlowReading(
         energy=e, abs_m=am,
         temperature=np.array([th.temperature_of_energy(x) for x in e]),
@@ -175,11 +176,14 @@ def read_flow(rbm: RBM, v0: np.ndarray, n_steps: int, rng: np.random.Generator,
 
 
 def fixed_point(series: np.ndarray, th: EnergyThermometer) -> tuple[float, float, bool]:
-    """(T, SE, stationary) of a flow from its mean energy per spin at each step."""
-    n = series.size
+    """(T, SE, stationary) of a flow from its energy per spin: ``series`` is (n_steps + 1,)
+    (the mean over chains) or (n_chains, n_steps + 1) (each chain; a better error bar,
+    since the autocorrelation is then averaged over chains)."""
+    series = np.asarray(series, dtype=np.float64)
+    n = series.shape[-1]
     q = max(2, n // 4)
-    last = mcmc_mean(series[-q:], "flow energy", warn=False)
-    prev = mcmc_mean(series[-2 * q:-q], "flow energy", warn=False)
+    last = mcmc_mean(series[..., -q:], "flow energy", warn=False)
+    prev = mcmc_mean(series[..., -2 * q:-q], "flow energy", warn=False)
     readings = []
     for r in (prev, last):
         T = th.temperature_of_energy(r.value)

@@ -43,6 +43,7 @@ _REFERENCES = ("Iso, Shiba Funai & Yokoo, arXiv:1801.07172; Funai & Giataganas, 
                "Funai, arXiv:2111.11166")
 _HYPER = ("n_hidden", "n_epochs", "learning_rate", "biases", "units")
 BASELINE = {"n_hidden": 64, "n_epochs": 20, "learning_rate": 0.001, "biases": True, "units": "spin"}
+_ENERGY_TOLERANCE = 0.05
 VARIATIONS = {"n_hidden": (16, 36, 100), "n_epochs": (5, 50), "learning_rate": (0.0003, 0.003, 0.01),
               "biases": (False,), "units": ("binary",)}
 
@@ -112,7 +113,9 @@ def scan(L: int = 10, n_hidden: Any = None, n_temperatures: Any = None, *,
         ``end_energy`` and ``end_energy_se`` (n_hidden, n_temperatures, replica,
         start): the mean energy per spin of the flow's last quarter;
         ``fixed_point_energy`` the same where the flow is stationary (NaN
-        otherwise); ``end_temperature`` (energy thermometer);
+        otherwise); ``end_temperature`` (energy thermometer); ``flows_meet``
+        (n_hidden, n_temperatures, replica: both flows stationary and ending
+        within 0.05 + 3 SE of each other);
         ``fixed_point_energy_mean`` (mean over replicas and starts) and
         ``energy_minimum_ratio`` (N_h / N_v at its minimum, per N_temp);
         coordinate ``hidden_ratio`` = N_h / N_v.
@@ -178,6 +181,9 @@ def scan(L: int = 10, n_hidden: Any = None, n_temperatures: Any = None, *,
     if bar is not None:
         bar.close()
     fixed_e = np.where(stationary, end_e, np.nan)
+    meet = (np.all(stationary, axis=-1)
+            & (np.abs(end_e[..., 0] - end_e[..., 1]) < _ENERGY_TOLERANCE
+               + 3 * np.hypot(end_e_se[..., 0], end_e_se[..., 1])))
     mean_e = end_e.mean(axis=(2, 3))
     ratios = np.array(n_hidden) / n_sites
     minimum = ratios[np.argmin(mean_e, axis=0)]
@@ -195,6 +201,9 @@ def scan(L: int = 10, n_hidden: Any = None, n_temperatures: Any = None, *,
                 "energy-thermometer temperature of end_energy", units="J/k_B")),
             "stationary": (dims, stationary.astype(np.int8), variable_attrs(
                 "1 where the last two quarters of the flow agree", units="1")),
+            "flows_meet": (dims[:3], meet.astype(np.int8), variable_attrs(
+                "1 where both flows are stationary and end within 0.05 + 3 SE in energy",
+                units="1")),
             "fixed_point_energy_mean": (dims[:2], mean_e, variable_attrs(
                 "end_energy averaged over replicas and starts", units="J")),
             "energy_minimum_ratio": (("n_temperatures",), minimum, variable_attrs(
