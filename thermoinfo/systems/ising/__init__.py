@@ -3,9 +3,16 @@
 ``sample(L, T, n_samples, ...)`` returns labelled +-1 configurations;
 ``exact(L, T)`` the exact per-spin ln Z, energy and specific heat (Kaufman's
 finite-lattice solution in 2D, the transfer matrix in 1D); the thermometers
-read a temperature back from configurations.
+read a temperature back from configurations (exact curves, or a trained
+classifier whose final-layer biases record the free energy).
 """
 
+from thermoinfo.systems.ising.classifier import (
+    BiasFreeEnergy,
+    TemperatureClassifier,
+    bias_free_energy,
+    second_derivative,
+)
 from thermoinfo.systems.ising.monte_carlo import ALGORITHMS, IsingChains, Measurement, measure, sample
 from thermoinfo.systems.ising.references import (
     CRITICAL_TEMPERATURE,
@@ -26,12 +33,15 @@ from thermoinfo.systems.ising.thermometer import (
 __all__ = [
     "ALGORITHMS",
     "CRITICAL_TEMPERATURE",
+    "BiasFreeEnergy",
     "EnergyThermometer",
     "ExactThermodynamics",
     "IsingChains",
     "MagnetizationThermometer",
     "Measurement",
+    "TemperatureClassifier",
     "TemperatureReading",
+    "bias_free_energy",
     "configuration_energy",
     "enumerate_exact",
     "exact",
@@ -39,5 +49,6 @@ __all__ = [
     "measure",
     "onsager",
     "sample",
+    "second_derivative",
     "transfer_matrix",
 ]
