@@ -30,13 +30,22 @@ Models are plain parameter pytrees and pure functions of them; :class:`Architect
 holds the static configuration. Encoders: ``"mlp"``, ``"cnn"`` (one 3x3
 convolution on ``image_shape`` images, then a dense layer) and ``"linear"``
 (z = A x + b + s xi with a learned input-independent s). Priors: ``"standard"``
-N(0, I), ``"gaussian"`` (learned diagonal) and ``"mixture"`` (learned mixture of
-diagonal Gaussians). Decoders: ``"bernoulli"`` (binary data) and ``"gaussian"``
-(fixed variance ``decoder_variance``). Classifier: softmax over ``n_classes``.
+N(0, I), ``"gaussian"`` (learned diagonal), ``"mixture"`` (learned mixture of
+diagonal Gaussians) and ``"vamp"``, the VampPrior (Tomczak and Welling,
+arXiv:1705.07120): the encoder's own mixture at K learned pseudo-inputs u_k,
+
+    q(z) = (1/K) sum_k e(z | u_k),
+
+so that the rate R = E_x KL(e(z|x) || q(z)) compares each posterior with the
+posteriors of the pseudo-inputs (with the K training points as pseudo-inputs, q is
+the aggregate posterior and R is the mutual information I(x; z)). Decoders:
+``"bernoulli"`` (binary data) and ``"gaussian"`` (fixed variance
+``decoder_variance``). Classifier: softmax over ``n_classes``.
 
 References: Y. Gao and P. Chaudhari, arXiv:2002.12406; A. A. Alemi and I. Fischer,
 arXiv:1807.04162; D. P. Kingma and M. Welling, arXiv:1312.6114 (reparameterization);
-C. Blundell et al., arXiv:1505.05424 (mean-field weights).
+C. Blundell et al., arXiv:1505.05424 (mean-field weights); J. M. Tomczak and
+M. Welling, arXiv:1705.07120 (VampPrior).
 """
 
 from __future__ import annotations
@@ -76,7 +85,7 @@ __all__ = [
 ]
 
 _ENCODERS = ("mlp", "cnn", "linear")
-_PRIORS = ("standard", "gaussian", "mixture")
+_PRIORS = ("standard", "gaussian", "mixture", "vamp")
 _DECODERS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2.0 * math.pi)
 _REFERENCES = ("Y. Gao and P. Chaudhari, arXiv:2002.12406; A. A. Alemi and I. Fischer, "
@@ -103,9 +112,11 @@ class Architecture:
         Height and width of the images (the CNN needs it; x is the flattened image).
     channels : int
         Feature maps of the CNN's convolution.
-    prior : {"standard", "gaussian", "mixture"}
+    prior : {"standard", "gaussian", "mixture", "vamp"}
     n_components : int
-        Components of the mixture prior.
+        Components of the mixture prior, or pseudo-inputs u_k of the VampPrior
+        (initialized N(0, I) in x-space; pass ``init=`` to :func:`fit_grid` to start
+        them at data points).
     decoder : {"bernoulli", "gaussian"}
     decoder_hidden : tuple of int
         Hidden widths of the decoder (empty: linear).
@@ -310,6 +321,8 @@ def _init_params(key: Any, arch: Architecture, dtype: Any) -> dict[str, Any]:
         params["prior"] = {"logits": jnp.zeros((m,), dtype),
                            "mean": jax.random.normal(k_prior, (m, k), dtype),
                            "log_std": jnp.zeros((m, k), dtype)}
+    elif arch.prior == "vamp":
+        params["prior"] = {"pseudo_inputs": jax.random.normal(k_prior, (arch.n_components, n), dtype)}
     params["decoder"] = _mlp_init(k_dec, [k, *arch.decoder_hidden, n], dtype)
     if arch.n_classes:
         params["classifier"] = _dense_init(k_cls, k, arch.n_classes, dtype)
@@ -409,6 +422,11 @@ def _log_prior(params: Any, arch: Architecture, z: Any) -> Any:
     p = params["prior"]
     if arch.prior == "gaussian":
         return _log_normal(z, p["mean"], p["log_std"])
+    if arch.prior == "vamp":
+        # q(z) = (1/K) sum_k e(z|u_k): the encoder at the pseudo-inputs
+        mean, log_std = _encode(params, arch, p["pseudo_inputs"])
+        comp = _log_normal(z[:, None, :], mean[None], log_std[None])
+        return jax.nn.logsumexp(comp, axis=1) - math.log(mean.shape[0])
     comp = _log_normal(z[:, None, :], p["mean"][None], p["log_std"][None])
     return jax.nn.logsumexp(comp + jax.nn.log_softmax(p["logits"])[None], axis=1)
 
