@@ -112,3 +112,10 @@ def test_flow_refuses_a_lattice_of_another_size():
     with pytest.raises(ValueError, match=r"^v0 must hold"):
         rbm_flow.flow(rbm, np.zeros((4, 16), dtype=np.int8), 3, rng)
     assert rbm_flow.flow(rbm, np.ones((4, 16), dtype=np.int8), 3, rng).shape == (4, 4, 16)
+
+
+def test_spectrum_images(ds):
+    from thermoinfo.experiments import rbm_flow_analysis
+
+    fig = rbm_flow_analysis.plot_spectrum(ds)
+    assert len(fig.axes) == 1 + ds.sizes["training"] * ds.sizes["leading_mode"]

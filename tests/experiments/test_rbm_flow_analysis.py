@@ -168,3 +168,20 @@ def test_bad_input(call, start):
     with pytest.raises(ValueError) as info:
         call()
     assert str(info.value).startswith(start)
+
+
+def test_heat_capacity_of_trained_rbms():
+    ds = rbm_flow_analysis.heat_capacity(L=4, n_hidden=(4,), training=("all", "low"),
+                                         rbm_betas=[0.1, 0.4, 0.7, 1.0, 1.5, 2.5],
+                                         temperatures=[0.0, 1.0, 2.0, 3.0, 4.0, 6.0],
+                                         n_per_temperature=40, n_epochs=10, n_samples=60,
+                                         n_gibbs_steps=30, rng=2)
+    assert ds.heat_capacity.dims == ("n_hidden", "training", "rbm_beta")
+    assert np.all(ds.heat_capacity > 0)
+    t = ds.ising_temperature.isel(n_hidden=0)
+    # hotter RBM (small beta), hotter samples: near-random spins at beta = 0.1, ordered at 2.5
+    assert np.all(t.isel(rbm_beta=0) > 4.0) and np.all(t.isel(rbm_beta=-1) < 2.0)
+    assert np.all((ds.peak_beta >= 0.1) & (ds.peak_beta <= 2.5))
+    # the trained model's C equals C(beta = 1) on the grid
+    np.testing.assert_allclose(ds.heat_capacity_at_one, ds.heat_capacity.sel(rbm_beta=1.0))
+    assert len(rbm_flow_analysis.plot_heat_capacity(ds).axes) == 2

@@ -18,9 +18,13 @@ Builds on :mod:`thermoinfo.experiments.rbm_flow` (same data, training and flow).
 3. ``plot_spectrum``: eigenvalues and leading eigenvectors of W W^T as lattice
    images for RBMs trained on low-T data only and on every temperature (Iso,
    Shiba Funai & Yokoo, arXiv:1801.07172, Figs. 5-6).
-4. ``heat_capacity_peak``: the inverse temperature beta* of the maximum of the
-   trained RBM's own heat capacity C(beta) = beta^2 Var_beta(E(v, h)), where
-   P_beta(v, h) ∝ exp(-beta E(v, h)) and beta = 1 is the trained model.
+4. ``heat_capacity``: the trained RBM's own heat capacity
+   C(beta) = beta^2 Var_beta(E(v, h)), P_beta(v, h) ∝ exp(-beta E(v, h)),
+   beta = 1 the trained model (exact enumeration of the smaller layer when it
+   has <= 20 units, else tempered AIS), the inverse temperature beta* of its
+   maximum (``heat_capacity_peak``), and the Ising temperature of the RBM's own
+   samples at each beta (both thermometers), so that beta* can be set against
+   the data's T_c.
 """
 
 from __future__ import annotations
@@ -36,8 +40,8 @@ from thermoinfo.experiments.rbm_flow import STARTS, read_flow, training_data
 from thermoinfo.models import RBM
 from thermoinfo.systems.ising import CRITICAL_TEMPERATURE, EnergyThermometer, MagnetizationThermometer
 
-__all__ = ["heat_capacity_peak", "plot_scan", "plot_spectrum", "plot_systematics", "scan",
-           "systematics"]
+__all__ = ["heat_capacity", "heat_capacity_peak", "plot_heat_capacity", "plot_scan", "plot_spectrum",
+           "plot_systematics", "scan", "systematics"]
 
 _REFERENCES = ("Iso, Shiba Funai & Yokoo, arXiv:1801.07172; Funai & Giataganas, arXiv:1810.08179; "
                "Funai, arXiv:2111.11166")
@@ -402,6 +406,167 @@ def systematics(L: int = 10, *, baseline: dict | None = None, variations: dict |
                                 "n_flow_steps": n_steps, "n_flow_chains": n_chains})
 
 
+def heat_capacity(L: int = 10, n_hidden: Any = (16,), training: Any = ("all", "low"), *,
+                  rbm_betas: Any = None, temperatures: Any = None, n_per_temperature: int = 100,
+                  n_epochs: int = 20, learning_rate: float = 0.01, batch_size: int = 10,
+                  n_samples: int = 200, n_gibbs_steps: int = 200, n_ais_runs: int = 50,
+                  n_ais_steps: int = 1000, rng: Any = None) -> Any:
+    """Heat capacity of trained RBMs against their own beta, and the Ising temperature of
+    their samples at each beta.
+
+    Parameters
+    ----------
+    L : int
+        Square lattice L x L.
+    n_hidden : sequence of int
+        N_h values.
+    training : sequence of {"all", "low", "high"}
+        Training sets (every temperature, T < T_c only, T > T_c only).
+    rbm_betas : sequence of float, optional
+        Increasing inverse temperatures of the RBM (default 0.1, 0.2, ..., 2).
+    temperatures : sequence of float, optional
+        Data temperatures (default 0, 0.25, ..., 6).
+    n_per_temperature, n_epochs, learning_rate, batch_size
+        Data and CD-1 training (+-1 units).
+    n_samples, n_gibbs_steps : int
+        Block-Gibbs chains (from uniform random spins) and steps at each beta
+        for the Ising thermometers.
+    n_ais_runs, n_ais_steps : int
+        Tempered AIS when both layers have more than 20 units.
+    rng : seed or Generator
+
+    Returns
+    -------
+    xarray.Dataset
+        Over (n_hidden, training, rbm_beta): ``heat_capacity``,
+        ``ising_temperature`` (energy thermometer of the samples),
+        ``ising_temperature_abs_m``; over (n_hidden, training): ``peak_beta``
+        (beta*), ``peak_ising_temperature`` (the energy thermometer at beta*,
+        interpolated), ``heat_capacity_at_one`` (C of the trained model).
+
+    Examples
+    --------
+    >>> ds = heat_capacity(L=3, n_hidden=(2,), training=("all",), rbm_betas=[0.5, 1.0, 1.5],
+    ...                    temperatures=[0.0, 2.0, 4.0], n_per_temperature=20, n_epochs=2,
+    ...                    n_samples=10, n_gibbs_steps=5, rng=0)
+    >>> ds.heat_capacity.dims
+    ('n_hidden', 'training', 'rbm_beta')
+    """
+    import xarray as xr
+
+    from thermoinfo.experiments.rbm_flow import TRAINING_SETS
+
+    started = time.perf_counter()
+    seed = resolve_seed(rng)
+    L = check_positive_int(L, "L", minimum=2)
+    n_hidden = tuple(check_positive_int(n, "n_hidden") for n in n_hidden)
+    training = tuple(training)
+    for t in training:
+        if t not in TRAINING_SETS:
+            raise ValueError(f"training must be a sequence of {TRAINING_SETS} (got {t!r})")
+    betas = np.asarray(rbm_betas if rbm_betas is not None else np.round(np.arange(1, 21) * 0.1, 10),
+                       dtype=np.float64)
+    if betas.ndim != 1 or betas.size < 3 or np.any(~np.isfinite(betas)) or np.any(np.diff(betas) <= 0) \
+            or betas[0] <= 0:
+        raise ValueError("rbm_betas must be an increasing 1-D grid of at least 3 values > 0")
+    temps = np.sort(np.asarray(temperatures if temperatures is not None else np.arange(25) * 0.25,
+                               dtype=float))
+    if temps.ndim != 1 or temps.size < 2 or np.any(~np.isfinite(temps)) or np.any(temps < 0):
+        raise ValueError("temperatures must be a 1-D grid of at least 2 finite values >= 0")
+    n_per = check_positive_int(n_per_temperature, "n_per_temperature", minimum=2)
+    n_epochs = check_positive_int(n_epochs, "n_epochs")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_gibbs = check_positive_int(n_gibbs_steps, "n_gibbs_steps")
+
+    data_rng, train_rng, thermo_rng = seed.spawn(3)
+    X, labels = training_data(L, temps, n_per, data_rng)
+    th_e, th_m = _thermometers(L, temps, X, labels)
+    shape = (len(n_hidden), len(training))
+    heat = np.full((*shape, betas.size), np.nan)
+    t_e = np.full((*shape, betas.size), np.nan)
+    t_m = np.full((*shape, betas.size), np.nan)
+    train_seeds = train_rng.integers(0, 2**63, size=shape)
+    thermo_seeds = thermo_rng.integers(0, 2**63, size=shape)
+    keeps = {"all": np.ones(labels.size, bool), "low": labels < CRITICAL_TEMPERATURE,
+             "high": labels > CRITICAL_TEMPERATURE}
+    for i, nh in enumerate(n_hidden):
+        for j, t in enumerate(training):
+            rbm = _train(X[keeps[t]], nh, n_epochs=n_epochs, learning_rate=learning_rate,
+                         batch_size=batch_size, rng=int(train_seeds[i, j]))
+            g = np.random.default_rng(int(thermo_seeds[i, j]))
+            method = "exact" if min(L * L, nh) <= 20 else "mc"
+            td = rbm.thermodynamics(1.0 / betas, method=method, rng=g, n_runs=n_ais_runs,
+                                    n_steps=n_ais_steps)
+            heat[i, j] = td.heat_capacity.values
+            for k, beta in enumerate(betas):
+                v = rbm.sample(n_samples, n_gibbs, temperature=1.0 / beta, rng=g)
+                e = th_e.energies(v.reshape(-1, L, L))
+                t_e[i, j, k] = th_e.temperature_of_energy(float(e.mean()))
+                t_m[i, j, k] = th_m.temperature_of_abs_m(float(np.abs(v.mean(axis=1)).mean()))
+    peak = np.array([[heat_capacity_peak(betas, heat[i, j]) for j in range(shape[1])]
+                     for i in range(shape[0])])
+    peak_t = np.array([[np.interp(peak[i, j], betas, t_e[i, j]) for j in range(shape[1])]
+                       for i in range(shape[0])])
+    at_one = np.array([[np.interp(1.0, betas, heat[i, j]) for j in range(shape[1])]
+                       for i in range(shape[0])])
+    dims = ("n_hidden", "training")
+    units = "J/k_B"
+    ds = xr.Dataset(
+        {
+            "heat_capacity": ((*dims, "rbm_beta"), heat, variable_attrs(
+                "heat capacity beta^2 Var(E(v, h)) of the RBM at its own beta", units="1")),
+            "ising_temperature": ((*dims, "rbm_beta"), t_e, variable_attrs(
+                "Ising temperature of the RBM's samples at beta (energy thermometer)", units=units)),
+            "ising_temperature_abs_m": ((*dims, "rbm_beta"), t_m, variable_attrs(
+                "Ising temperature of the RBM's samples at beta (|m| thermometer)", units=units)),
+            "peak_beta": (dims, peak, variable_attrs("beta of the maximum of heat_capacity", units="1")),
+            "peak_ising_temperature": (dims, peak_t, variable_attrs(
+                "ising_temperature interpolated at peak_beta", units=units)),
+            "heat_capacity_at_one": (dims, at_one, variable_attrs(
+                "heat capacity of the trained model (beta = 1, interpolated)", units="1")),
+        },
+        coords={
+            "n_hidden": ("n_hidden", np.array(n_hidden), variable_attrs("hidden units N_h", units="1")),
+            "training": ("training", np.array(training, dtype=str),
+                         variable_attrs("training data set", units="1")),
+            "rbm_beta": ("rbm_beta", betas, variable_attrs(
+                "inverse temperature of the RBM (1: the trained model)", units="1")),
+        },
+    )
+    ds.attrs.update({"critical_temperature": float(CRITICAL_TEMPERATURE), "L": L})
+    return finalize(ds, experiment="rbm_flow", title="Heat capacity of RBMs trained on Ising data",
+                    references=_REFERENCES, seed=seed, quick=False, started=started,
+                    parameters={"n_per_temperature": n_per, "n_epochs": n_epochs,
+                                "learning_rate": learning_rate, "batch_size": batch_size,
+                                "n_samples": n_samples, "n_gibbs_steps": n_gibbs})
+
+
+def plot_heat_capacity(ds: Any) -> Any:
+    """C(beta) of each trained RBM (left) and the Ising temperature of its samples (right)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4))
+    ax, ax2 = fig.subplots(1, 2)
+    for nh in ds.n_hidden.values:
+        for t in ds.training.values:
+            p = ds.sel(n_hidden=nh, training=t)
+            (line,) = ax.plot(ds.rbm_beta, p.heat_capacity, "o-", ms=3, label=f"N_h = {int(nh)}, {t} data")
+            ax.axvline(float(p.peak_beta), color=line.get_color(), ls=":", lw=0.8)
+            ax2.plot(ds.rbm_beta, p.ising_temperature, "o-", ms=3, color=line.get_color())
+            ax2.plot(ds.rbm_beta, p.ising_temperature_abs_m, "s--", ms=2, color=line.get_color(), alpha=0.5)
+    ax.set_xlabel("beta of the RBM (1: trained)")
+    ax.set_ylabel("heat capacity C(beta)")
+    ax.legend(fontsize=7)
+    ax2.axhline(ds.attrs["critical_temperature"], color="k", ls=":", lw=0.8, label="T_c")
+    ax2.set_ylim(0, 8)
+    ax2.set_xlabel("beta of the RBM")
+    ax2.set_ylabel("Ising temperature of its samples (dashed: |m|)")
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def heat_capacity_peak(beta: Any, heat_capacity: Any) -> float:
     """beta* of the maximum of C(beta) on a grid, refined by the parabola through the
     grid maximum and its neighbours (the grid maximum itself at an end of the grid).
@@ -488,10 +653,11 @@ def plot_spectrum(ds: Any, n_hidden: int | None = None, replica: int = 0) -> Any
     fig = Figure(figsize=(3.2 + 1.6 * n_modes, 1.8 * len(trainings) + 0.6))
     grid = fig.add_gridspec(len(trainings), n_modes + 2, width_ratios=[3, 0.3] + [1] * n_modes)
     ax = fig.add_subplot(grid[:, 0])
+    rank = min(int(sel.n_hidden), sel.sizes["mode"])
     for t in trainings:
-        ev = sel.weight_eigenvalues.sel(training=t).values
-        ax.semilogy(np.arange(1, ev.size + 1), np.maximum(ev, 1e-12), "o-", ms=2, label=f"{t} data")
-    ax.set_xlabel("mode")
+        ev = sel.weight_eigenvalues.sel(training=t).values[:rank]
+        ax.semilogy(np.arange(1, rank + 1), ev, "o-", ms=2, label=f"{t} data")
+    ax.set_xlabel("mode (the other N_v - N_h are 0)")
     ax.set_ylabel("eigenvalue of W W^T")
     ax.set_title(f"N_h = {int(sel.n_hidden)}", fontsize=9)
     ax.legend(fontsize=7)
