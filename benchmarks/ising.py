@@ -13,6 +13,11 @@ amount of work (``--work`` spin-update attempts per timed run), alternating,
   attempted flip, acceptance from a table of exp(-beta dE) (the textbook loop).
 * numpy checkerboard: one lattice, each colour updated at once with ``np.roll``
   neighbour sums and one uniform per site.
+* JAX checkerboard (``--no-jax`` skips it):
+  ``thermoinfo.systems.ising.jax_kernels.checkerboard_sweeps``, the same colour
+  updates jit-compiled, sweeps in ``lax.scan``, chains ``vmap``-ped (16 chains at
+  L = 256, 4 at L = 1024), on ``jax.devices()[0]``: the line names the device, so
+  on a machine with a GPU the rate printed is the GPU's.
 
 For each it prints spin updates per nanosecond (median over the repeats and the
 min-max range), the same per CPU-nanosecond of this process (all threads
@@ -84,7 +89,30 @@ def peak_mib(fn: Callable[[], None]) -> float:
     return peak / 2**20
 
 
-def bench(L: int, work: int, repeat: int, seed: int) -> None:
+def jax_runner(L: int, work: int, beta: float, rng: np.random.Generator
+               ) -> tuple[Callable[[], None], int, str]:
+    """A timed call of the JAX checkerboard (compiled and warmed up), its work and its device."""
+    import jax
+    import jax.numpy as jnp
+
+    from thermoinfo.systems.ising.jax_kernels import checkerboard_sweeps
+
+    n_chains = 16 if L <= 512 else 4
+    n_sweeps = max(1, work // (n_chains * L * L))
+    state = {"spins": jnp.asarray(np.where(rng.random((n_chains, L, L)) < 0.5, 1.0, -1.0), jnp.float32),
+             "key": jax.random.PRNGKey(int(rng.integers(2**31)))}
+
+    def run() -> None:
+        state["key"], sub = jax.random.split(state["key"])
+        spins, _ = checkerboard_sweeps(state["spins"], jax.random.split(sub, n_chains), beta, n_sweeps)
+        state["spins"] = spins.block_until_ready()
+
+    run()  # compile
+    device = f"{jax.devices()[0].platform} ({n_chains} chains x {n_sweeps} sweeps)"
+    return run, n_sweeps * n_chains * L * L, device
+
+
+def bench(L: int, work: int, repeat: int, seed: int, use_jax: bool = True) -> None:
     beta = 1.0 / CRITICAL_TEMPERATURE
     rng = np.random.default_rng(seed)
     n_chains = 128 if L <= 512 else 64
@@ -113,19 +141,25 @@ def bench(L: int, work: int, repeat: int, seed: int) -> None:
     plain_metropolis(plain, beta, 1, 0)
     numpy_checkerboard(board, beta, 1, rng)
 
-    rates = {"thermoinfo": [], "plain numba": [], "numpy checkerboard": []}
+    runs = [("thermoinfo", run_ours, ours_work), ("plain numba", run_plain, peer_work),
+            ("numpy checkerboard", run_numpy, peer_work)]
+    jax_device = ""
+    if use_jax:
+        run_jax, jax_work, jax_device = jax_runner(L, work, beta, rng)
+        runs.append(("jax checkerboard", run_jax, jax_work))
+    rates = {name: [] for name, _, _ in runs}
     cpu_rates = {name: [] for name in rates}
     for _ in range(repeat):
-        for name, fn, w in (("thermoinfo", run_ours, ours_work), ("plain numba", run_plain, peer_work),
-                            ("numpy checkerboard", run_numpy, peer_work)):
+        for name, fn, w in runs:
             wall, cpu = timed(fn)
             rates[name].append(w / wall / 1e9)
             cpu_rates[name].append(w / cpu / 1e9)
-    peaks = {"thermoinfo": peak_mib(run_ours), "plain numba": peak_mib(run_plain),
-             "numpy checkerboard": peak_mib(run_numpy)}
+    peaks = {name: peak_mib(fn) for name, fn, _ in runs}
     print(f"\nL = {L}, T = T_c, {numba.get_num_threads()} threads; work per run: thermoinfo "
           f"{ours_work:.3g} ({n_chains} chains x {ours_sweeps} sweeps), peers {peer_work:.3g} "
           f"({peer_sweeps} sweeps of one lattice)")
+    if jax_device:
+        print(f"jax checkerboard on {jax_device}; its peak MiB counts host memory only")
     print(f"{'implementation':<20}{'updates/ns median':>18}{'  [min, max]':<20}{'per CPU-ns':>11}"
           f"{'peak MiB':>10}")
     for name, r in rates.items():
@@ -133,7 +167,7 @@ def bench(L: int, work: int, repeat: int, seed: int) -> None:
         print(f"{name:<20}{np.median(a):>18.3f}  [{a.min():.3f}, {a.max():.3f}]"
               f"{np.median(cpu_rates[name]):>11.3f}{peaks[name]:>10.1f}")
     ours = np.array(rates["thermoinfo"])
-    for name in ("plain numba", "numpy checkerboard"):
+    for name in [n for n in rates if n != "thermoinfo"]:
         ratio = ours / np.array(rates[name])
         print(f"thermoinfo / {name}: {np.median(ratio):.1f}x [{ratio.min():.1f}, {ratio.max():.1f}] "
               f"over {repeat} alternating rounds")
@@ -146,12 +180,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--long", action="store_true", help="4x the work, 10 repeats")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-jax", action="store_true", help="skip the JAX checkerboard")
     args = parser.parse_args(argv)
     if args.repeat < 5:
         parser.error("--repeat must be >= 5")
     work, repeat = (4 * args.work, max(10, args.repeat)) if args.long else (args.work, args.repeat)
     for L in args.sizes:
-        bench(L, work, repeat, args.seed)
+        bench(L, work, repeat, args.seed, use_jax=not args.no_jax)
 
 
 if __name__ == "__main__":
