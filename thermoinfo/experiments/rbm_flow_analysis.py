@@ -628,10 +628,16 @@ def plot_systematics(ds: Any) -> Any:
     fig = Figure(figsize=(6, 0.35 * n + 1.2))
     ax = fig.subplots()
     y = np.arange(n)
+    right = 8.0
     for off, th, marker in ((-0.15, "energy", "o"), (0.15, "abs_m", "s")):
-        ax.errorbar(ds.fixed_point_mean.sel(thermometer=th), y + off,
-                    xerr=ds.fixed_point_spread.sel(thermometer=th), fmt=marker, ms=4, capsize=2,
-                    label={"energy": "energy thermometer", "abs_m": "|m| thermometer"}[th])
+        mean = ds.fixed_point_mean.sel(thermometer=th).values
+        inside = mean <= right
+        ax.errorbar(mean[inside], y[inside] + off,
+                    xerr=ds.fixed_point_spread.sel(thermometer=th).values[inside], fmt=marker, ms=4,
+                    capsize=2, label={"energy": "energy thermometer", "abs_m": "|m| thermometer"}[th])
+        for k in np.flatnonzero(mean > right):   # beyond the axis: an arrow and the value
+            ax.annotate(f"{mean[k]:.3g} →", (right, y[k] + off), ha="right", va="center", fontsize=7)
+    ax.set_xlim(0.0, right)
     ax.axvline(ds.attrs["critical_temperature"], color="k", ls=":", lw=0.8, label="T_c")
     ax.set_yticks(y, [str(s) for s in ds.setting.values], fontsize=8)
     ax.invert_yaxis()
