@@ -508,7 +508,17 @@ class TemperatureClassifier:
                    "references": _REFERENCES},
         )
 
-    def free_energy(self) -> BiasFreeEnergy:
-        """The final-layer biases against Kaufman's exact free energy (:func:`bias_free_energy`)."""
+    def free_energy(self, t_min: float = 0.0, t_max: float = np.inf) -> BiasFreeEnergy:
+        """The final-layer biases against Kaufman's exact free energy (:func:`bias_free_energy`).
+
+        Parameters
+        ----------
+        t_min, t_max : float
+            Compare only the training temperatures in [t_min, t_max]. Where the
+            configurations of neighbouring temperatures do not differ (below
+            T ~ 1 on small lattices nearly all are ground states) the data do not
+            determine the biases, and they need not follow the free energy there.
+        """
         self._check_fitted()
-        return bias_free_energy(self.temperatures_, self.bias_, self.L)
+        keep = (self.temperatures_ >= t_min) & (self.temperatures_ <= t_max)
+        return bias_free_energy(self.temperatures_[keep], self.bias_[keep], self.L)
