@@ -599,20 +599,24 @@ def heat_capacity_peak(beta: Any, heat_capacity: Any) -> float:
 
 
 def plot_scan(ds: Any) -> Any:
-    """Fixed-point energy against N_h / N_v, one line per N_temp (mean over replicas
-    and starts; bars: their standard deviation)."""
+    """Fixed-point energy against N_h / N_v, one colour per N_temp: solid from T = 0,
+    dashed from random spins (mean over replicas; bars: their standard deviation)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6, 4.2))
+    fig = Figure(figsize=(6.4, 4.4))
     ax = fig.subplots()
     for nt in ds.n_temperatures.values:
-        e = ds.end_energy.sel(n_temperatures=nt)
-        spread = e.std(("replica", "start")) if e.sizes["replica"] * e.sizes["start"] > 1 else None
-        ax.errorbar(ds.hidden_ratio, e.mean(("replica", "start")), yerr=spread, fmt="o-", ms=3,
-                    capsize=2, label=f"N_temp = {int(nt)}")
+        color = None
+        for start, ls in (("low", "-"), ("high", "--")):
+            e = ds.end_energy.sel(n_temperatures=nt, start=start)
+            spread = e.std("replica") if e.sizes["replica"] > 1 else None
+            line = ax.errorbar(ds.hidden_ratio, e.mean("replica"), yerr=spread, fmt="o" + ls, ms=3,
+                               capsize=2, color=color,
+                               label=f"N_temp = {int(nt)}, from {'T = 0' if start == 'low' else 'random'}")
+            color = line.lines[0].get_color()
     ax.axvspan(0.16, 0.25, color="0.9", label="0.16-0.25 (Funai 2021)")
     ax.set_xlabel("N_h / N_v")
-    ax.set_ylabel("fixed-point energy per spin")
+    ax.set_ylabel("energy per spin at the end of the flow")
     ax.set_title(f"L = {ds.attrs['L']}, T = 0, {ds.attrs['temperature_step']:g}, ..., "
                  f"{ds.attrs['temperature_step']:g} (N_temp - 1)", fontsize=9)
     ax.legend(fontsize=7)
