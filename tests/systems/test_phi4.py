@@ -175,7 +175,34 @@ def test_quartic_model_without_field_is_real():
     assert ex.phase_factor == pytest.approx(1.0) and abs(ex.mean) < 1e-30
 
 
+@pytest.mark.parametrize(("Lt", "Lx", "mu"), [(2, 2, 0.5), (3, 4, -0.7), (4, 2, 1.3)])
+def test_quadratic_form_is_the_polarized_free_action(Lt, Lx, mu):
+    lat = phi4.Lattice(Lt, Lx, m=1.0, lam=1.0, mu=mu)
+    np.testing.assert_allclose(lat.quadratic_form(), _quadratic_form(Lt, Lx, 1.0, mu), atol=1e-12)
+    np.testing.assert_allclose(lat.quadratic_form(m=1.7), _quadratic_form(Lt, Lx, 1.7, mu), atol=1e-12)
+
+
+def _is_thimble(B, K):
+    P = np.eye(len(B)) + 1j * B
+    C = P.T @ K @ P                    # the action restricted to z = t + i B t
+    return np.abs(C.imag).max() < 1e-10 * np.abs(C.real).max() and np.all(np.linalg.eigvalsh(C.real) > 0)
+
+
+def test_gaussian_path_is_the_thimble_of_the_gaussian_approximation():
+    free = phi4.Lattice(4, 4, m=1.0, lam=0.0, mu=0.8)      # exact thimble of the free theory
+    assert _is_thimble(free.gaussian_path()["A"], free.quadratic_form())
+    for mu, m_eff2 in [(0.5, 1.0),                                    # below the onset: m itself
+                       (1.0, 2 * (np.cosh(1.0) - 1) + 0.5),           # near it: the margin
+                       (1.8, 4 * (np.cosh(1.8) - 1) - 1.0)]:          # the ring average -kappa
+        lat = phi4.Lattice(4, 4, m=1.0, lam=1.0, mu=mu)
+        B = lat.gaussian_path()["A"]
+        assert _is_thimble(B, lat.quadratic_form(m=np.sqrt(m_eff2)))
+        assert not _is_thimble(B, lat.quadratic_form(m=np.sqrt(m_eff2 + 0.1)))
+
+
 @pytest.mark.parametrize(("call", "name"), [
+    (lambda: phi4.Lattice(4, 4, m=1.0, lam=1.0, mu=1.0).gaussian_path(margin=0.0), "margin"),
+    (lambda: phi4.Lattice(4, 4, m=1.0, lam=1.0, mu=1.0).quadratic_form(m="1"), "m"),
     (lambda: phi4.free_field(1, 4, 1.0, 0.1), "Lt"),
     (lambda: phi4.free_field(4, 1, 1.0, 0.1), "Lx"),
     (lambda: phi4.free_field(4.0, 4, 1.0, 0.1), "Lt"),

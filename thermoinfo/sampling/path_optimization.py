@@ -61,6 +61,7 @@ __all__ = [
     "effective_action",
     "init_affine",
     "init_neural",
+    "init_neural_from_affine",
     "jacobian",
     "log_det_jacobian",
     "path",
@@ -86,6 +87,60 @@ def init_neural(n_variables: int, n_hidden: int, rng: Any = None,
         "W2": g.normal(0.0, scale / np.sqrt(h), (n, h)), "b2": np.zeros(n),
         "alpha": np.zeros(n), "beta": np.zeros(n),
     }
+
+
+def init_neural_from_affine(affine: Mapping[str, Any], n_hidden: int | None = None, *,
+                            scale: float = 0.1, amplitude: float | None = None) -> dict[str, np.ndarray]:
+    """Neural-path parameters whose contour starts on a given affine path z = t + i (A t + b).
+
+    In the linear regime of tanh, a = tanh(W1 t) ~ W1 t and f = tanh(W2 a) ~ W2 W1 t, so
+    W1 = scale V^T, W2 = U S / (scale * amplitude), alpha = amplitude, beta = b, with the
+    singular value decomposition A = U S V^T truncated to ``n_hidden`` terms, give
+    z(t) = t + i (alpha f(t) + beta) ~ t + i (A t + b). ``n_hidden`` >= rank A reproduces
+    A itself; the deviation is O((scale |t|)^2, (|A t| / amplitude)^2) for t of order one.
+
+    Parameters
+    ----------
+    affine : mapping
+        ``{"A": (n, n), "b": (n,)}``, e.g. from :func:`affine_thimble`.
+    n_hidden : int, optional
+        Hidden units (default n, which keeps A exactly in the linear regime).
+    scale : float
+        Input-layer gain: tanh stays linear while scale |t_k| << 1.
+    amplitude : float, optional
+        Output scale alpha (default ten times the largest row norm of A, at least 1),
+        so that |(A t)_k| / alpha << 1 for t of order one.
+
+    Examples
+    --------
+    >>> A = np.array([[0.2, -0.1], [0.1, 0.3]])
+    >>> p = init_neural_from_affine({"A": A, "b": np.zeros(2)})
+    >>> t = np.array([0.5, -0.4])
+    >>> a = np.tanh(p["W1"] @ t + p["b1"])
+    >>> z = t + 1j * (p["alpha"] * np.tanh(p["W2"] @ a + p["b2"]) + p["beta"])
+    >>> bool(np.allclose(z.imag, A @ t, atol=2e-3))
+    True
+    """
+    if not isinstance(affine, Mapping) or set(affine) != {"A", "b"}:
+        raise ValueError("affine must be a mapping with the affine path's 'A' and 'b'")
+    A = np.asarray(affine["A"], dtype=np.float64)
+    b = np.asarray(affine["b"], dtype=np.float64)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or b.shape != (A.shape[0],):
+        raise ValueError(f"affine must hold a square A and a matching b (got {A.shape}, {b.shape})")
+    n = A.shape[0]
+    h = n if n_hidden is None else check_positive_int(n_hidden, "n_hidden")
+    scale = check_positive(scale, "scale")
+    if amplitude is None:
+        amplitude = max(1.0, 10.0 * float(np.max(np.linalg.norm(A, axis=1))))
+    amplitude = check_positive(amplitude, "amplitude")
+    U, S, Vt = np.linalg.svd(A)
+    k = min(h, n)
+    W1 = np.zeros((h, n))
+    W2 = np.zeros((n, h))
+    W1[:k] = scale * Vt[:k]
+    W2[:, :k] = U[:, :k] * S[:k] / (scale * amplitude)
+    return {"W1": W1, "b1": np.zeros(h), "W2": W2, "b2": np.zeros(n),
+            "alpha": np.full(n, amplitude), "beta": b.copy()}
 
 
 def init_affine(n_variables: int) -> dict[str, np.ndarray]:

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from thermoinfo._validation import _check_scalar, check_nonnegative, check_positive_int
+from thermoinfo._validation import _check_scalar, check_nonnegative, check_positive, check_positive_int
 
 __all__ = [
     "FreeField",
@@ -319,6 +319,79 @@ class Lattice:
     def flat_density(self) -> Any:
         """n(z, couplings) of a flat complex vector, as :meth:`flat_action`."""
         return _flat_density(self.Lt, self.Lx)
+
+    def quadratic_form(self, m: float | None = None) -> np.ndarray:
+        """The complex symmetric K with S_free(phi) = phi^T K phi / 2 (lambda = 0) in the
+        flat layout ``(2, Lt, Lx)``:
+
+            K = (4 + m^2) 1 - 1_2 (X + X^T) - cosh mu 1_2 (T + T^T) + i sinh mu eps (T - T^T),
+
+        with (T phi)_x = phi_{x+0}, (X phi)_x = phi_{x+1} the periodic shifts and eps the
+        2 x 2 antisymmetric symbol.
+
+        Parameters
+        ----------
+        m : float, optional
+            Mass in K (default this lattice's m): an effective mass gives the
+            Gaussian approximation of :meth:`gaussian_path`.
+
+        Examples
+        --------
+        >>> K = Lattice(2, 3, m=1.0, lam=0.0, mu=0.5).quadratic_form()
+        >>> K.shape, bool(np.allclose(K, K.T))
+        ((12, 12), True)
+        """
+        mass = self.m if m is None else _check_scalar(m, "m")
+        Lt, Lx = self.Lt, self.Lx
+        T = np.kron(np.roll(np.eye(Lt), 1, axis=1), np.eye(Lx))
+        X = np.kron(np.eye(Lt), np.roll(np.eye(Lx), 1, axis=1))
+        eps = np.array([[0.0, 1.0], [-1.0, 0.0]])
+        real = ((4.0 + mass * mass) * np.eye(self.volume) - (X + X.T)
+                - np.cosh(self.mu) * (T + T.T))
+        return np.kron(np.eye(2), real) + 1j * np.sinh(self.mu) * np.kron(eps, T - T.T)
+
+    def gaussian_path(self, margin: float = 0.5) -> dict[str, np.ndarray]:
+        """The affine path z = t + i B t through the thimble of the Gaussian
+        approximation: :meth:`quadratic_form` at an effective mass.
+
+        At phi = 0 the zero-momentum mode has mass^2 kappa = m^2 + 2 - 2 cosh mu,
+        negative beyond the onset. There the tree-level minima form the ring
+        phi_a phi_a = -kappa / lambda, around which the radial mode has mass^2
+        -2 kappa and the angular one 0; their average, -kappa, does not depend on
+        lambda. The zero-momentum mass^2 is set to that average, and to at least
+        ``margin`` (near the onset the fluctuations are not Gaussian):
+
+            m_eff^2 = max(m^2, 2 (cosh mu - 1) + max(margin, -kappa)),
+
+        and m_eff = m when lambda = 0, where the path is the exact thimble (phase
+        factor 1). ``margin`` = 0.5 is the best of 0.05 ... 1.5 scanned at 8 x 8,
+        m = lambda = 1, mu = 1.0 and 1.2.
+
+        Parameters
+        ----------
+        margin : float
+            Smallest zero-momentum mass^2 (> 0).
+
+        Returns
+        -------
+        dict
+            ``{"A": B, "b": 0}``, the affine parameters of
+            :func:`thermoinfo.sampling.path_optimization.path`.
+
+        Examples
+        --------
+        >>> B = Lattice(4, 4, m=1.0, lam=1.0, mu=1.2).gaussian_path()["A"]
+        >>> B.shape
+        (32, 32)
+        """
+        from thermoinfo.sampling.path_optimization import affine_thimble
+
+        margin = check_positive(margin, "margin")
+        m2 = self.m * self.m
+        if self.lam > 0:
+            kappa = m2 + 2.0 - 2.0 * np.cosh(self.mu)
+            m2 = max(m2, 2.0 * (np.cosh(self.mu) - 1.0) + max(margin, -kappa))
+        return affine_thimble(self.quadratic_form(np.sqrt(m2)))
 
     def free_field(self) -> FreeField:
         """The exact lambda = 0 answers at this lattice's Lt, Lx, m, mu."""
