@@ -77,11 +77,54 @@ def test_jackknife_grows_with_autocorrelation_and_ess_matches_ar1():
     assert hmc.effective_sample_size(x) == pytest.approx(n / tau, rel=0.3)
 
 
+def _standard_normal(t):
+    return -0.5 * jnp.sum(t ** 2)
+
+
+def test_fixed_trajectory_length_is_resonant_and_a_random_length_is_not():
+    # leapfrog time L eps = pi on a unit harmonic mode maps t -> -t whatever the momentum:
+    # with a fixed length |t| never leaves its start (and the ESS estimator is fooled
+    # by the anticorrelation); with a random length the chain samples N(0, 1)
+    kw = {"rng": 0, "n_warmup": 0, "step_size": np.pi / 20, "n_leapfrog": 20, "jitter": 0.0}
+    fixed = hmc.sample(_standard_normal, [1.0], 2000, random_length=False, **kw).samples[:, 0]
+    assert np.all(np.abs(np.abs(fixed) - 1.0) < 0.2)
+    assert stats.kstest(fixed, "norm").pvalue < 1e-6
+    assert hmc.effective_sample_size(fixed) > fixed.size
+    dynamic = hmc.sample(_standard_normal, [1.0], 2000, random_length=True, **kw).samples[:, 0]
+    assert stats.kstest(dynamic, "norm").pvalue > 1e-3
+
+
+def test_bayesian_linear_regression_posterior_within_three_errors():
+    # w ~ N(0, I), y | X, w ~ N(X w, 1): posterior N(A^-1 X^T y, A^-1), A = I + X^T X
+    g = np.random.default_rng(0)
+    X = g.normal(size=(10, 2))
+    y = X @ np.array([1.0, -0.5]) + g.normal(size=10)
+    cov = np.linalg.inv(np.eye(2) + X.T @ X)
+    mean = cov @ X.T @ y
+    Xj, yj = jnp.asarray(X, jnp.float32), jnp.asarray(y, jnp.float32)
+
+    def logpost(w):
+        return -0.5 * jnp.sum(w ** 2) - 0.5 * jnp.sum((yj - Xj @ w) ** 2)
+
+    res = hmc.sample(logpost, [0.0, 0.0], 3000, rng=4, n_warmup=300, n_leapfrog=8)
+    x = res.samples
+    for i in range(2):
+        m, se = hmc.jackknife(lambda a: a, x[:, i])
+        assert abs(m - mean[i]) < 3 * se, (i, m, mean[i], se)
+        v, v_se = hmc.jackknife(lambda a, b: b - a * a, x[:, i], x[:, i] ** 2)
+        assert abs(v - cov[i, i]) < 3 * v_se, (i, v, cov[i, i], v_se)
+        assert v_se < 0.1 * cov[i, i]
+    c, c_se = hmc.jackknife(lambda a, b, ab: ab - a * b, x[:, 0], x[:, 1], x[:, 0] * x[:, 1])
+    assert abs(c - cov[0, 1]) < 3 * c_se
+
+
 @pytest.mark.parametrize(("call", "name"), [
     (lambda: hmc.sample(_gaussian, [0.0, 0.0], 0, rng=0), "n_samples"),
     (lambda: hmc.sample(_gaussian, [[0.0, 0.0]], 5, rng=0), "initial_position"),
     (lambda: hmc.sample(_gaussian, [0.0, 0.0], 5, rng=0, n_warmup=0), "step_size"),
     (lambda: hmc.sample(_gaussian, [0.0, 0.0], 5, rng=0, n_leapfrog=0), "n_leapfrog"),
+    (lambda: hmc.sample(_gaussian, [0.0, 0.0], 5, rng=0, jitter=1.0), "jitter"),
+    (lambda: hmc.sample(_gaussian, [0.0, 0.0], 5, rng=0, random_length="yes"), "random_length"),
     (lambda: hmc.jackknife(lambda a: a, np.ones(10), n_blocks=20), "n_blocks"),
     (lambda: hmc.jackknife(lambda a: a, np.ones(10), n_blocks=1), "n_blocks"),
     (lambda: hmc.jackknife(lambda a, b: a, np.ones(40), np.ones(30)), "series"),

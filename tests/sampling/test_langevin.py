@@ -70,6 +70,25 @@ def test_mala_log_partition_matches_bayesian_linear_regression():
     assert np.all(ds.heat_capacity.values[1:] > 0)
 
 
+def test_hmc_log_partition_matches_bayesian_linear_regression():
+    # window-adapted HMC with a random number of leapfrog steps per trajectory; a fixed
+    # length is nearly periodic on this near-Gaussian target
+    X, y = _regression()
+    energy, log_prior = _energy_and_prior(X, y)
+    betas = beta_ladder(1.0, 10, power=2)
+    ds = thermodynamics(energy, np.zeros(DIM), betas, 2000, log_prior_fn=log_prior, method="hmc",
+                        n_warmup=300, rng=3)
+    exact = np.array([_log_z_exact(X, y, b) for b in betas])
+    h = 1e-6
+    exact_e = np.array([-(_log_z_exact(X, y, b + h) - _log_z_exact(X, y, b)) / h for b in betas])
+    z_log_z = (ds.log_z.values[1:] - exact[1:]) / ds.log_z_se.values[1:]
+    z_energy = (ds.energy.values - exact_e) / ds.energy_se.values
+    assert np.all(np.abs(z_log_z) < 3), z_log_z
+    assert np.all(np.abs(z_energy) < 3), z_energy
+    assert ds.log_z_se.values[-1] < 0.01 * abs(exact[-1])
+    assert np.all(ds.ess.values > 500)
+
+
 def test_thermodynamic_integration_of_a_finite_family_matches_gibbs_weights():
     g = np.random.default_rng(3)
     energies = g.exponential(2.0, size=12)
@@ -138,7 +157,11 @@ def test_bad_input(kwargs, match):
         thermodynamics(energy, np.zeros(DIM), n_samples=10, log_prior_fn=log_prior, **kwargs)
 
 
+@pytest.mark.slow
 def test_trained_classifier_thermodynamics_obey_the_gibbs_bounds():
+    import warnings
+
+    from thermoinfo._errors import UnreliableEstimateWarning
     from thermoinfo.models.encdec import Architecture, classifier_energy, fit_grid
     from thermoinfo.systems.datasets import load_digits
 
@@ -153,8 +176,11 @@ def test_trained_classifier_thermodynamics_obey_the_gibbs_bounds():
         return -0.5 * jnp.sum(t ** 2) - 0.5 * t.size * jnp.log(2 * jnp.pi)
 
     betas = beta_ladder(1.0, 6, power=2)
-    ds = thermodynamics(energy, np.zeros_like(theta), betas, 1500, log_prior_fn=log_prior, method="mala",
-                        step_size=0.1 / (1 + 30 * betas), n_warmup=300, rng=2)
+    # the defaults (window-adapted NUTS) give reliable estimates on the trained network
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)
+        ds = thermodynamics(energy, np.zeros_like(theta), betas, 500, log_prior_fn=log_prior, rng=2)
+    assert np.all(ds.ess.values > 150), ds.ess.values
     e, lz, se = ds.energy.values, ds.log_z.values, ds.log_z_se.values
     # <E> falls with beta (d<E>/dbeta = -Var E) and the heat capacity is positive
     assert np.all(np.diff(e) < 0)
@@ -164,3 +190,8 @@ def test_trained_classifier_thermodynamics_obey_the_gibbs_bounds():
     assert np.all(lz[1:] <= -betas[1:] * e[1:] + 3 * se[1:])
     # the trained weights sit far below the prior's mean energy
     assert float(energy(jnp.asarray(theta))) < e[0]
+    # MALA with a step size not matched to the trained network's curvature mixes slowly,
+    # and says so
+    with pytest.warns(UnreliableEstimateWarning, match="effective sample size"):
+        thermodynamics(energy, np.zeros_like(theta), betas, 200, log_prior_fn=log_prior, method="mala",
+                       step_size=0.1 / (1 + 30 * betas), n_warmup=100, rng=2)

@@ -4,7 +4,12 @@ analysis of its chains.
 The sampler is BlackJAX's HMC kernel (leapfrog integration of
 H(t, p) = -log pi(t) + p^T M^{-1} p / 2 followed by a Metropolis test); step size
 and diagonal inverse mass matrix M^{-1} come from BlackJAX's Stan-style window
-adaptation. This module only writes the loops (``jax.lax.scan``) and turns the
+adaptation. A fixed trajectory length T = L eps is resonant on near-Gaussian
+targets: on a mode of frequency w with w T = pi every trajectory maps t -> -t
+whatever the momentum, and the chain never mixes. :func:`sample` therefore uses
+BlackJAX's dynamic HMC, which draws each trajectory's number of leapfrog steps
+uniformly from 1..2L - 1 (mean L; P. B. Mackenzie, Phys. Lett. B 226, 369 (1989)),
+besides jittering the step size. This module only writes the loops (``jax.lax.scan``) and turns the
 caller's ``rng`` into JAX keys: the target log-density is the caller's.
 
 Errors of averages over a chain come from the jackknife over B contiguous blocks:
@@ -68,14 +73,16 @@ def adapt(logdensity_fn: Callable[[Any], Any], position: Any, key: Any, *, n_war
 
 def chain(logdensity_fn: Callable[[Any], Any], position: Any, key: Any, n_samples: int, *,
           step_size: Any, inverse_mass_matrix: Any, n_leapfrog: int, thin: int = 1,
-          jitter: float = 0.2) -> tuple[Any, Any, Any]:
+          jitter: float = 0.2, random_length: bool = False) -> tuple[Any, Any, Any]:
     """Run BlackJAX HMC for ``n_samples * thin`` steps from ``position``.
 
     Each trajectory draws its step size uniformly from
     ``step_size * [1 - jitter, 1 + jitter]``, which breaks the resonances of a
     fixed trajectory length with near-harmonic modes (each step is still an exact
-    Metropolis-corrected HMC step). Pure and jittable (``n_samples``,
-    ``n_leapfrog``, ``thin`` static).
+    Metropolis-corrected HMC step). With ``random_length`` the number of leapfrog
+    steps is drawn too, uniformly from 1..2 ``n_leapfrog`` - 1 (BlackJAX's dynamic
+    HMC), which breaks them for every mode. Pure and jittable (``n_samples``,
+    ``n_leapfrog``, ``thin``, ``random_length`` static).
 
     Returns
     -------
@@ -83,22 +90,33 @@ def chain(logdensity_fn: Callable[[Any], Any], position: Any, key: Any, n_sample
     """
     import blackjax
     import jax
+    from blackjax.mcmc import dynamic_hmc
 
-    def kernel(step: Any) -> Any:
-        return blackjax.hmc(logdensity_fn, step, inverse_mass_matrix, n_leapfrog)
+    if random_length:
+        dynamic_kernel = dynamic_hmc.build_kernel(
+            integration_steps_fn=lambda k: jax.random.randint(k, (), 1, 2 * n_leapfrog))
+        key, key_lengths = jax.random.split(key)
+        initial = dynamic_hmc.init(position, logdensity_fn, key_lengths)
+
+        def move(k: Any, state: Any, step: Any) -> tuple[Any, Any]:
+            return dynamic_kernel(k, state, logdensity_fn, step, inverse_mass_matrix)
+    else:
+        initial = blackjax.hmc.init(position, logdensity_fn)
+
+        def move(k: Any, state: Any, step: Any) -> tuple[Any, Any]:
+            return blackjax.hmc(logdensity_fn, step, inverse_mass_matrix, n_leapfrog).step(k, state)
 
     def one(state: Any, k: Any) -> tuple[Any, Any]:
         k_step, k_move = jax.random.split(k)
         step = step_size * (1.0 + jitter * jax.random.uniform(k_step, minval=-1.0, maxval=1.0))
-        state, info = kernel(step).step(k_move, state)
+        state, info = move(k_move, state, step)
         return state, info.acceptance_rate
 
     def thinned(state: Any, k: Any) -> tuple[Any, tuple[Any, Any]]:
         state, acc = jax.lax.scan(one, state, jax.random.split(k, thin))
         return state, (state.position, acc.mean())
 
-    state, (samples, acceptance) = jax.lax.scan(thinned, kernel(step_size).init(position),
-                                                jax.random.split(key, n_samples))
+    state, (samples, acceptance) = jax.lax.scan(thinned, initial, jax.random.split(key, n_samples))
     return state.position, samples, acceptance
 
 
@@ -123,7 +141,8 @@ class HMCResult:
 
 def sample(logdensity_fn: Callable[[Any], Any], initial_position: Any, n_samples: int, *,
            rng: Any = None, n_warmup: int = 300, n_leapfrog: int = 10, thin: int = 1,
-           step_size: float | None = None, inverse_mass_matrix: Any = None) -> HMCResult:
+           step_size: float | None = None, inverse_mass_matrix: Any = None,
+           random_length: bool = True, jitter: float = 0.2) -> HMCResult:
     """Sample ``exp(logdensity_fn(t))`` over real vectors t with BlackJAX HMC.
 
     Parameters
@@ -138,11 +157,17 @@ def sample(logdensity_fn: Callable[[Any], Any], initial_position: Any, n_samples
         Window-adaptation steps; 0 needs ``step_size`` (and uses a unit mass matrix
         unless ``inverse_mass_matrix`` is given).
     n_leapfrog : int
-        Leapfrog steps per trajectory.
+        Leapfrog steps per trajectory (the mean with ``random_length``).
     thin : int
         Steps between kept samples.
     step_size, inverse_mass_matrix : optional
         Fixed values; given together with ``n_warmup = 0``.
+    random_length : bool
+        Draw each trajectory's number of leapfrog steps from 1..2 ``n_leapfrog`` - 1
+        (dynamic HMC); False keeps it fixed, which can be resonant (see the module
+        docstring).
+    jitter : float
+        Relative half-width of the uniform jitter of the step size, in [0, 1).
 
     Returns
     -------
@@ -165,6 +190,10 @@ def sample(logdensity_fn: Callable[[Any], Any], initial_position: Any, n_samples
     n_warmup = check_positive_int(n_warmup, "n_warmup", minimum=0)
     n_leapfrog = check_positive_int(n_leapfrog, "n_leapfrog")
     thin = check_positive_int(thin, "thin")
+    if not isinstance(random_length, (bool, np.bool_)):
+        raise TypeError(f"random_length must be True or False (got {random_length!r})")
+    if not (isinstance(jitter, (int, float, np.floating)) and 0 <= jitter < 1):
+        raise ValueError(f"jitter must be a number in [0, 1) (got {jitter!r})")
     position = jnp.asarray(np.asarray(initial_position, dtype=float))
     if position.ndim != 1:
         raise ValueError(f"initial_position must be a 1-D vector (got shape {position.shape})")
@@ -175,7 +204,8 @@ def sample(logdensity_fn: Callable[[Any], Any], initial_position: Any, n_samples
         inv_mass = (jnp.ones_like(position) if inverse_mass_matrix is None
                     else jnp.asarray(np.asarray(inverse_mass_matrix, dtype=float)))
     key_adapt, key_run = jax.random.split(jax_key(rng))
-    adapt_fn, run = _jitted(logdensity_fn, n_samples, n_warmup, n_leapfrog, thin)
+    adapt_fn, run = _jitted(logdensity_fn, n_samples, n_warmup, n_leapfrog, thin, bool(random_length),
+                            float(jitter))
     if n_warmup > 0:
         position, step, inv_mass = adapt_fn(position, key_adapt)
     _, samples, acceptance = run(position, key_run, step, inv_mass)
@@ -184,14 +214,15 @@ def sample(logdensity_fn: Callable[[Any], Any], initial_position: Any, n_samples
 
 @functools.lru_cache(maxsize=16)
 def _jitted(logdensity_fn: Callable[[Any], Any], n_samples: int, n_warmup: int, n_leapfrog: int,
-            thin: int) -> tuple[Any, Any]:
+            thin: int, random_length: bool, jitter: float) -> tuple[Any, Any]:
     """Compiled adaptation and chain, cached per log-density function and sizes."""
     import jax
 
     adapt_fn = jax.jit(lambda pos, k: adapt(logdensity_fn, pos, k, n_warmup=max(n_warmup, 1),
                                             n_leapfrog=n_leapfrog))
     run = jax.jit(lambda pos, k, s, im: chain(logdensity_fn, pos, k, n_samples, step_size=s,
-                                              inverse_mass_matrix=im, n_leapfrog=n_leapfrog, thin=thin))
+                                              inverse_mass_matrix=im, n_leapfrog=n_leapfrog, thin=thin,
+                                              jitter=jitter, random_length=random_length))
     return adapt_fn, run
 
 

@@ -26,9 +26,9 @@ the quadrature weights (chains at different beta are independent).
 
 Samplers: BlackJAX's stochastic-gradient Langevin dynamics (SGLD, Welling and Teh
 2011; unadjusted, biased at finite step size), its Metropolis-adjusted Langevin
-algorithm (MALA), HMC (:mod:`thermoinfo.sampling.hmc`) and NUTS, the last two
-with window adaptation. This module writes the tempered target densities and the scans, not
-the samplers.
+algorithm (MALA), HMC (:mod:`thermoinfo.sampling.hmc`, with a random number of
+leapfrog steps per trajectory) and NUTS, the last two with window adaptation.
+This module writes the tempered target densities and the scans, not the samplers.
 
 References: M. Welling and Y. W. Teh, ICML 2011 (SGLD); G. O. Roberts and R. L.
 Tweedie, Bernoulli 2 (1996) 341 (MALA); A. Gelman and X.-L. Meng, Stat. Sci. 13
@@ -263,7 +263,7 @@ def _nuts_chain(logdensity: Callable[[Any], Any], position: Any, k_adapt: Any, k
 def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta: Any, n_samples: int, *,
                    log_prior_fn: Callable[[Any], Any] | None = None, method: str = "nuts",
                    step_size: Any = None, n_warmup: int = 300, thin: int = 1, n_blocks: int = 20,
-                   rng: Any = None) -> Any:
+                   n_leapfrog: int = 10, rng: Any = None) -> Any:
     """<E>, heat capacity and log Z of p_beta ∝ q exp(-beta E) along a ladder of beta.
 
     One chain per beta, all run in one jit-compiled program (``jax.vmap`` over
@@ -282,9 +282,13 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
         Samples per beta after warm-up.
     log_prior_fn : callable
         log q(theta), normalized (so that log Z(0) = 0); required.
-    method : {"nuts", "mala"}
+    method : {"nuts", "hmc", "mala"}
         NUTS (BlackJAX, window adaptation; no fixed trajectory length, which on
-        near-Gaussian targets makes plain HMC nearly periodic) or MALA.
+        near-Gaussian targets makes plain HMC nearly periodic), HMC (window
+        adaptation, then a number of leapfrog steps drawn per trajectory from
+        1..2 ``n_leapfrog`` - 1, which breaks that periodicity) or MALA.
+    n_leapfrog : int
+        Mean number of leapfrog steps of HMC.
     rng : seed or Generator
 
     Returns
@@ -305,8 +309,8 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
     from thermoinfo._attrs import variable_attrs
     from thermoinfo.sampling import hmc
 
-    if method not in ("nuts", "mala"):
-        raise ValueError(f"method must be 'nuts' or 'mala' (got {method!r})")
+    if method not in ("nuts", "hmc", "mala"):
+        raise ValueError(f"method must be 'nuts', 'hmc' or 'mala' (got {method!r})")
     if log_prior_fn is None:
         raise ValueError("log_prior_fn must be given: log Z(0) = 0 needs a normalized base measure q")
     betas = np.asarray(beta, dtype=np.float64)
@@ -316,6 +320,7 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
     n_samples = check_positive_int(n_samples, "n_samples")
     n_warmup = check_positive_int(n_warmup, "n_warmup", minimum=0)
     thin = check_positive_int(thin, "thin")
+    n_leapfrog = check_positive_int(n_leapfrog, "n_leapfrog")
     if method == "mala":
         if step_size is None:
             raise ValueError("step_size must be given for MALA")
@@ -324,7 +329,8 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
             raise ValueError(f"step_size must be > 0 and finite, a scalar or one per beta "
                              f"(got {step_size!r})")
     elif n_warmup == 0:
-        raise ValueError("n_warmup must be > 0 for NUTS (step size and mass matrix are adapted)")
+        raise ValueError(f"n_warmup must be > 0 for {method.upper()} (step size and mass matrix are "
+                         "adapted)")
     position = jnp.asarray(np.asarray(initial_position, dtype=float))
     if position.ndim != 1:
         raise ValueError(f"initial_position must be a 1-D vector (got shape {position.shape})")
@@ -338,6 +344,12 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
         k_adapt, k_run = jax.random.split(key)
         if method == "nuts":
             samples, acc = _nuts_chain(logdensity, position, k_adapt, k_run, n_samples, n_warmup, thin)
+        elif method == "hmc":
+            start, step, inv_mass = hmc.adapt(logdensity, position, k_adapt, n_warmup=n_warmup,
+                                              n_leapfrog=n_leapfrog)
+            _, samples, acc = hmc.chain(logdensity, start, k_run, n_samples, step_size=step,
+                                        inverse_mass_matrix=inv_mass, n_leapfrog=n_leapfrog, thin=thin,
+                                        random_length=True)
         else:
             samples, acc = mala_chain(logdensity, position, k_run, n_samples + n_warmup,
                                       step_size=eps, thin=thin)
