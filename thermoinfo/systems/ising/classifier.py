@@ -328,7 +328,7 @@ class TemperatureClassifier:
     True
     """
 
-    def __init__(self, L: int, hidden: tuple[int, ...] = (64,), n_features: int = 1, *,
+    def __init__(self, L: int, hidden: tuple[int, ...] = (128,), n_features: int = 1, *,
                  n_steps: int = 3000, batch_size: int = 256, learning_rate: float = 3e-3,
                  weight_decay: float = 1e-4, augment: bool = True, rng: Any = None):
         self.L = L
