@@ -13,7 +13,14 @@ It records the average phase factor |<e^{i theta}>| on both contours with
 jackknife errors, the number density n = <n(z) e^{i theta}> / <e^{i theta}> on
 both, the phase-quenched density, and the tree-level (mean-field) density
 n = sinh mu (2 cosh mu - 2 - m^2) / lambda above mu_c = arccosh(1 + m^2/2).
-Training starts at each mu from the path learned at the previous mu.
+
+Training starts at each mu from the network that reproduces, in the linear regime
+of tanh, the affine thimble z = t + i B t of the Gaussian approximation
+(``Lattice.gaussian_path``: the free action with the zero-momentum mass^2 of the
+fluctuations around the tree-level condensate), so that the starting path already
+carries the correlation of Im z with Re z on the temporal neighbours that the
+papers find on their optimized paths; the network has 2 V hidden units by default,
+enough to hold that full-rank B.
 
 References: Y. Mori, K. Kashiwa and A. Ohnishi, Phys. Rev. D 96, 111501(R) (2017),
 arXiv:1705.05605; PTEP 2018, 023B04, arXiv:1709.03208 (the same model, m = lambda = 1).
@@ -55,8 +62,9 @@ def _measure(samples: Any, density_fn: Any, couplings: Any, n_blocks: int) -> di
 
 def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: float = 1.0,
         mu: Sequence[float] | None = None, n_hidden: int | None = None, n_epochs: int | None = None,
-        samples_per_epoch: int | None = None, n_samples: int | None = None, learning_rate: float = 0.01,
-        n_leapfrog: int = 10, n_blocks: int = 20, checkpoint_dir: str | None = None, quick: bool = False,
+        samples_per_epoch: int | None = None, n_samples: int | None = None, learning_rate: float = 1e-4,
+        n_leapfrog: int = 10, n_warmup: int | None = None, n_blocks: int = 20,
+        checkpoint_dir: str | None = None, quick: bool = False,
         progress: bool = False, rng: Any = None) -> Any:
     """Average phase factor and number density on the real plane and on the learned path.
 
@@ -69,15 +77,24 @@ def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: fl
     mu : sequence of float, optional
         Chemical potentials (default 0.2 ... 1.8 in steps of 0.2; (0.6, 1.0, 1.4) when ``quick``).
     n_hidden : int, optional
-        Hidden units of the path network (default 16; 8 when ``quick``).
+        Hidden units of the path network (default 2 Lt Lx, the number of variables:
+        the starting network then holds the Gaussian thimble's B exactly; fewer
+        keep its leading singular directions).
     n_epochs, samples_per_epoch : int, optional
-        Training alternations and HMC samples per epoch (default 200, 64; 30, 32 when ``quick``).
+        Training alternations and HMC samples per epoch (default 10, 32).
     n_samples : int, optional
-        HMC samples per contour for the measurements (default 8000; 1000 when ``quick``).
+        HMC samples per contour for the measurements (default 1000, as when ``quick``).
     learning_rate : float
-        Adam learning rate.
-    n_leapfrog, n_blocks : int
-        Leapfrog steps per trajectory; jackknife blocks.
+        Adam learning rate. Adam's first steps move every weight by about this much
+        whatever the size of its gradient; the 2 V x 2 V input layer starts with rows
+        of norm 0.1, which 0.01 (sqrt(2 V) 0.01 per row and step, in directions set
+        by a noisy gradient) would overturn in one step.
+    n_leapfrog : int
+        Leapfrog steps per trajectory.
+    n_warmup : int, optional
+        HMC window-adaptation steps on each contour (default 100).
+    n_blocks : int
+        Jackknife blocks.
     checkpoint_dir : path, optional
         Folder for one training checkpoint per mu (``path_mu<index>.npz``); a rerun
         with the same seed resumes from them to the same numbers.
@@ -105,7 +122,7 @@ def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: fl
     from tqdm.auto import tqdm
 
     from thermoinfo.sampling.hmc import jackknife
-    from thermoinfo.sampling.path_optimization import PathOptimization, sample_path
+    from thermoinfo.sampling.path_optimization import PathOptimization, init_neural_from_affine, sample_path
     from thermoinfo.systems.phi4 import Lattice, mean_field_density, onset_chemical_potential
 
     started = time.perf_counter()
@@ -117,21 +134,20 @@ def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: fl
     if not mu_values:
         raise ValueError("mu must hold at least one chemical potential")
     lam = check_positive(lam, "lam")
-    n_hidden = check_positive_int((8 if quick else 16) if n_hidden is None else n_hidden, "n_hidden")
-    n_epochs = check_positive_int((30 if quick else 200) if n_epochs is None else n_epochs, "n_epochs")
-    samples_per_epoch = check_positive_int((32 if quick else 64) if samples_per_epoch is None
+    n_epochs = check_positive_int(10 if n_epochs is None else n_epochs, "n_epochs")
+    samples_per_epoch = check_positive_int(32 if samples_per_epoch is None
                                            else samples_per_epoch, "samples_per_epoch", minimum=2)
-    n_samples = check_positive_int((1000 if quick else 8000) if n_samples is None else n_samples,
+    n_samples = check_positive_int(1000 if n_samples is None else n_samples,
                                    "n_samples", minimum=n_blocks)
     lattices = [Lattice(Lt, Lx, m=m, lam=lam, mu=float(v)) for v in mu_values]   # checks every input
-    n_warmup = 100 if quick else 300
+    n_warmup = check_positive_int(100 if n_warmup is None else n_warmup, "n_warmup")
     action, _ = lattices[0].flat_action()
     density_fn = lattices[0].flat_density()
     n = lattices[0].n_variables
+    n_hidden = check_positive_int(n if n_hidden is None else n_hidden, "n_hidden")
 
     rows: dict[str, list[list[float]]] = {}
     pq, pq_se, history = [], [], []
-    params = None
     children = seed.spawn(len(mu_values))
     with jax.enable_x64(True):
         for lat, child in tqdm(list(zip(lattices, children)), disable=not progress, desc="mu"):
@@ -141,11 +157,11 @@ def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: fl
                                n_leapfrog=n_leapfrog)
             opt = PathOptimization(action, n, path="neural", n_hidden=n_hidden, n_epochs=n_epochs,
                                    samples_per_epoch=samples_per_epoch, learning_rate=learning_rate,
-                                   n_warmup=n_warmup, n_leapfrog=n_leapfrog, initial_params=params,
+                                   n_warmup=n_warmup, n_leapfrog=n_leapfrog,
+                                   initial_params=init_neural_from_affine(lat.gaussian_path(), n_hidden),
                                    couplings=couplings, progress=progress, rng=g_train,
                                    checkpoint=None if checkpoint_dir is None else
                                    Path(checkpoint_dir) / f"path_mu{len(history)}.npz").fit()
-            params = opt.params_
             learned = opt.sample(n_samples, rng=g_sample)
             for contour, samples in zip(_CONTOURS, (real, learned)):
                 for key, value in _measure(samples, density_fn, couplings, n_blocks).items():
@@ -189,7 +205,7 @@ def run(*, Lt: int | None = None, Lx: int | None = None, m: float = 1.0, lam: fl
                     parameters={"Lt": Lt, "Lx": Lx, "m": m, "lam": lam, "n_hidden": n_hidden,
                                 "n_epochs": n_epochs, "samples_per_epoch": samples_per_epoch,
                                 "n_samples": n_samples, "learning_rate": learning_rate,
-                                "n_leapfrog": n_leapfrog, "n_blocks": n_blocks})
+                                "n_leapfrog": n_leapfrog, "n_warmup": n_warmup, "n_blocks": n_blocks})
 
 
 def plot(ds: Any) -> Any:
