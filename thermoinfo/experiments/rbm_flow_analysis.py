@@ -267,10 +267,10 @@ def systematics(L: int = 10, *, baseline: dict | None = None, variations: dict |
     baseline : dict, optional
         ``n_hidden``, ``n_epochs``, ``learning_rate``, ``biases`` (bool: both
         biases learned or both kept at 0), ``units`` ("spin" or "binary");
-        default :data:`BASELINE`.
+        default ``BASELINE``.
     variations : dict, optional
         Hyper-parameter -> values tried instead of the baseline's (default
-        :data:`VARIATIONS`).
+        ``VARIATIONS``).
     n_replicas : int
         Seeds per setting.
     temperatures : sequence of float, optional
