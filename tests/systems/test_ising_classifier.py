@@ -85,6 +85,9 @@ def test_predict_and_score_are_consistent(small_fit):
     x = data.isel(field=0).values.reshape(-1, 6, 6)
     s2 = clf.score(x, np.repeat(data["temperature"].values, 90))
     np.testing.assert_array_equal(s2["confusion"].values, conf)
+    # one temperature's configurations, labelled by their scalar coordinate
+    s3 = clf.score(data.isel(temperature=1, field=0))
+    np.testing.assert_array_equal(s3["confusion"].values, np.diag([0, 1, 0]) @ conf)
 
 
 def test_same_seed_same_network(small_fit):

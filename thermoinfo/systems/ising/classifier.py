@@ -347,6 +347,12 @@ class TemperatureClassifier:
 
     def _labelled(self, spins: Any, temperature: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         """Flatten training data to (x, T per configuration, grid of T, all fields zero)."""
+        if temperature is None and is_labelled(spins) and "temperature" in spins.coords \
+                and spins["temperature"].ndim == 0 and "field" not in spins.dims:
+            x = self._spins(spins)
+            t = float(spins["temperature"])
+            zero_field = "field" not in spins.coords or float(spins["field"]) == 0.0
+            return x, np.full(x.shape[0], t), np.array([t]), zero_field
         if temperature is None:
             if not (is_labelled(spins) and "temperature" in spins.dims):
                 raise ValueError("temperature must be given unless spins is a DataArray with a "
