@@ -27,7 +27,8 @@ Then it times AIS (100 runs, the 14,500-step Salakhutdinov-Murray schedule) on
 a 784 x 500 RBM with float32 and float64 products, the two estimates side by side.
 
 BLAS runs on ``--threads`` threads in both libraries (default 1: a one-core
-comparison; oversubscribed multi-threaded BLAS on a shared machine is slower).
+comparison; oversubscribed multi-threaded BLAS on a shared machine is slower);
+the limit covers both numpy's BLAS and the one numba's compiled products call.
 
     python benchmarks/rbm.py            # about 5 minutes on an idle 2-core machine
     python benchmarks/rbm.py --quick    # 2 epochs, 5 runs, 1,450 AIS betas
@@ -43,6 +44,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.linalg  # noqa: F401  (loads the BLAS that numba's products call, so the thread limit covers it)
 
 from thermoinfo.models import RBM
 from thermoinfo.sampling.ais import ais, default_betas

@@ -221,3 +221,57 @@ def test_training_state_is_converted_once():
     assert not np.array_equal(rbm.weights_, before)
     # exact computations still run in float64
     assert isinstance(rbm.log_likelihood(X), float)
+
+
+@pytest.mark.parametrize("units", UNITS)
+@pytest.mark.parametrize("method", ["pcd", "cd"])
+def test_blas_and_sparse_products_train_the_same_model(units, method):
+    # the kernel's two ways to form the products (BLAS GEMMs for large layers, sums of
+    # selected rows for small ones) consume the same random numbers: after 20
+    # minibatches the parameters agree to float32 rounding and the chains exactly
+    from thermoinfo.sampling.contrastive_divergence import train_minibatches, uniforms_needed
+
+    r = np.random.default_rng(5)
+    nv, nh, batch, n_batches = 16, 9, 7, 20
+    lo = 0 if units == "binary" else -1
+    X = r.choice([lo, 1], (batch * n_batches, nv)).astype(np.float32)
+    order = r.permutation(X.shape[0]).astype(np.int64)
+    persistent = method == "pcd"
+    uniforms = r.random(n_batches * uniforms_needed(batch, nv, nh, 2, persistent), dtype=np.float32)
+    start = r.normal(0, 0.3, (nv, nh)).astype(np.float32)
+    chains0 = r.choice([lo, 1], (batch, nh)).astype(np.int8)
+    out = []
+    for dense in (False, True):
+        W, b, c = start.copy(), np.zeros(nv, np.float32), np.zeros(nh, np.float32)
+        vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
+        chains = chains0.copy()
+        failed = train_minibatches(X, order, 0, n_batches, batch, W, b, c, *vel, chains, persistent, 2,
+                                   0.05, 0.5, 0.01, units == "spin", True, True, uniforms, dense)
+        assert failed == -1
+        out.append((W, b, c, chains))
+    (W0, b0, c0, h0), (W1, b1, c1, h1) = out
+    assert np.max(np.abs(W0 - start)) > 0.05  # training moved the weights
+    np.testing.assert_allclose(W1, W0, atol=2e-5)
+    np.testing.assert_allclose(b1, b0, atol=2e-5)
+    np.testing.assert_allclose(c1, c0, atol=2e-5)
+    np.testing.assert_array_equal(h1, h0)
+
+
+@pytest.mark.parametrize("units", UNITS)
+def test_draw_returns_the_conditional_means_it_draws_from(units):
+    from scipy.special import expit
+
+    from thermoinfo.sampling.gibbs import draw_units
+
+    r = np.random.default_rng(2)
+    field = r.normal(0, 3, 4000).astype(np.float32)
+    u = r.random(4000, dtype=np.float32)
+    out = np.empty(4000, np.int8)
+    means = np.empty(4000, np.float32)
+    draw_units(field, np.float32(0.7), units == "spin", u, out, means)
+    x = 0.7 * field.astype(np.float64)
+    expected = expit(x) if units == "binary" else np.tanh(x)
+    np.testing.assert_allclose(means, expected, atol=2e-7)
+    p_on = expit(x if units == "binary" else 2 * x)
+    clear = np.abs(u - p_on) > 1e-6
+    np.testing.assert_array_equal((out == 1)[clear], (u < p_on)[clear])

@@ -83,17 +83,22 @@ def draw_units(field, scale, spin, uniforms, out, means=None):
     >>> out.tolist()
     [-1, 1, 1]
     """
-    low = -1 if spin else 0
+    high = out.dtype.type(1)
+    low = out.dtype.type(-1 if spin else 0)
     one = field.dtype.type(1)
     s = field.dtype.type(scale + scale if spin else scale)
-    for j in range(field.shape[0]):
-        x = s * field[j]
-        # branch-free sigmoid in the precision of the field: e = exp(-|x|) never
-        # overflows, and selecting instead of branching keeps random signs cheap
-        e = math.exp(-abs(x))
+    n = field.shape[0]
+    # sigmoid in the precision of the field from e = exp(-|x|) (never overflows);
+    # the exponentials in one loop, the rest in another that vectorizes (selects,
+    # no branches on the random signs of the fields)
+    es = np.empty(n, dtype=field.dtype)
+    for j in range(n):
+        es[j] = math.exp(-abs(s * field[j]))
+    for j in range(n):
+        e = es[j]
         inv = one / (one + e)
-        p = inv if x >= 0 else e * inv
-        out[j] = 1 if uniforms[j] < p else low
+        p = inv if s * field[j] >= 0 else e * inv
+        out[j] = high if uniforms[j] < p else low
         if means is not None:
             means[j] = p + p - one if spin else p
 
