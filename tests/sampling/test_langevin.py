@@ -148,7 +148,7 @@ def test_sgld_samples_the_regression_posterior():
 @pytest.mark.parametrize("kwargs, match", [
     ({"beta": [0.1, 0.5]}, "beta"),
     ({"beta": [0.0, 0.5], "method": "sgld"}, "method"),
-    ({"beta": [0.0, 0.5], "method": "mala"}, "step_size"),
+    ({"beta": [0.0, 0.5], "method": "mala", "n_warmup": 0}, "n_warmup"),
     ({"beta": [0.0, 0.5], "method": "mala", "step_size": -1.0}, "step_size"),
 ])
 def test_bad_input(kwargs, match):
@@ -190,8 +190,9 @@ def test_trained_classifier_thermodynamics_obey_the_gibbs_bounds():
     assert np.all(lz[1:] <= -betas[1:] * e[1:] + 3 * se[1:])
     # the trained weights sit far below the prior's mean energy
     assert float(energy(jnp.asarray(theta))) < e[0]
-    # MALA with a step size not matched to the trained network's curvature mixes slowly,
-    # and says so
+    # MALA, even with its step size adapted (acceptance near 0.574), moves diffusively
+    # through the 40 classifier weights: a short chain is unreliable, and says so
     with pytest.warns(UnreliableEstimateWarning, match="effective sample size"):
-        thermodynamics(energy, np.zeros_like(theta), betas, 200, log_prior_fn=log_prior, method="mala",
-                       step_size=0.1 / (1 + 30 * betas), n_warmup=100, rng=2)
+        mala = thermodynamics(energy, np.zeros_like(theta), betas, 200, log_prior_fn=log_prior,
+                              method="mala", n_warmup=100, rng=2)
+    assert np.all(np.abs(mala.acceptance_rate.values - 0.574) < 0.15), mala.acceptance_rate.values

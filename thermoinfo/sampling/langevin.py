@@ -238,6 +238,28 @@ def integrate_log_partition(beta: Any, energy: Any, variance: Any, energy_se: An
     return log_z, np.sqrt(var)
 
 
+def _mala_adapt(logdensity: Callable[[Any], Any], position: Any, key: Any, n_warmup: int,
+                target_acceptance: float = 0.574) -> tuple[Any, Any]:
+    """MALA warm-up with BlackJAX's dual-averaging step-size adaptation (Hoffman and
+    Gelman, arXiv:1111.4246) to the optimal MALA acceptance 0.574 (Roberts and
+    Rosenthal 1998): ``(position, step_size)`` (pure, jittable)."""
+    import blackjax
+    import jax
+    import jax.numpy as jnp
+    from blackjax.adaptation.step_size import dual_averaging_adaptation
+
+    da_init, da_update, da_final = dual_averaging_adaptation(target_acceptance)
+
+    def one(carry: Any, k: Any) -> tuple[Any, None]:
+        state, da = carry
+        state, info = blackjax.mala(logdensity, jnp.exp(da.log_step_size)).step(k, state)
+        return (state, da_update(da, info.acceptance_rate)), None
+
+    start = blackjax.mala.init(position, logdensity)
+    (state, da), _ = jax.lax.scan(one, (start, da_init(0.1)), jax.random.split(key, n_warmup))
+    return state.position, da_final(da)
+
+
 def _nuts_chain(logdensity: Callable[[Any], Any], position: Any, k_adapt: Any, k_run: Any,
                 n_samples: int, n_warmup: int, thin: int) -> tuple[Any, Any]:
     """BlackJAX NUTS after its window adaptation (pure, jittable)."""
@@ -267,8 +289,10 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
     """<E>, heat capacity and log Z of p_beta ∝ q exp(-beta E) along a ladder of beta.
 
     One chain per beta, all run in one jit-compiled program (``jax.vmap`` over
-    beta). NUTS adapts its step size and mass matrix per beta (BlackJAX window
-    adaptation); MALA uses ``step_size`` (a scalar or one per beta).
+    beta). NUTS and HMC adapt their step size and mass matrix per beta (BlackJAX
+    window adaptation); MALA uses ``step_size`` (a scalar or one per beta) or, when
+    it is None, adapts it per beta over the ``n_warmup`` steps (dual averaging to an
+    acceptance of 0.574).
 
     Parameters
     ----------
@@ -321,9 +345,10 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
     n_warmup = check_positive_int(n_warmup, "n_warmup", minimum=0)
     thin = check_positive_int(thin, "thin")
     n_leapfrog = check_positive_int(n_leapfrog, "n_leapfrog")
-    if method == "mala":
-        if step_size is None:
-            raise ValueError("step_size must be given for MALA")
+    adapt_mala = method == "mala" and step_size is None
+    if adapt_mala and n_warmup == 0:
+        raise ValueError("n_warmup must be > 0 for MALA without step_size (the step size is adapted)")
+    if method == "mala" and not adapt_mala:
         step_arr = np.broadcast_to(np.asarray(step_size, dtype=np.float64), betas.shape)
         if not np.all(np.isfinite(step_arr)) or np.any(step_arr <= 0):
             raise ValueError(f"step_size must be > 0 and finite, a scalar or one per beta "
@@ -337,7 +362,7 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
     gen = as_rng(rng)
     keys = jax.random.split(hmc.jax_key(gen), betas.size)
 
-    steps = jnp.asarray(step_arr if method == "mala" else np.zeros(betas.shape))
+    steps = jnp.asarray(step_arr if method == "mala" and not adapt_mala else np.zeros(betas.shape))
 
     def one(b: Any, key: Any, eps: Any) -> tuple[Any, Any]:
         logdensity = tempered_logdensity(energy_fn, log_prior_fn, b)
@@ -350,6 +375,9 @@ def thermodynamics(energy_fn: Callable[[Any], Any], initial_position: Any, beta:
             _, samples, acc = hmc.chain(logdensity, start, k_run, n_samples, step_size=step,
                                         inverse_mass_matrix=inv_mass, n_leapfrog=n_leapfrog, thin=thin,
                                         random_length=True)
+        elif adapt_mala:
+            start, eps = _mala_adapt(logdensity, position, k_adapt, n_warmup)
+            samples, acc = mala_chain(logdensity, start, k_run, n_samples, step_size=eps, thin=thin)
         else:
             samples, acc = mala_chain(logdensity, position, k_run, n_samples + n_warmup,
                                       step_size=eps, thin=thin)
