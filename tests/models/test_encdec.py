@@ -207,3 +207,48 @@ def test_cnn_images_of_the_wrong_shape():
     arch = Architecture(n_features=64, encoder="cnn", image_shape=(8, 8))
     with pytest.raises(ValueError, match=r"^x must hold images of shape"):
         fit_grid(arch, np.zeros((10, 4, 16)), n_steps=1)
+
+
+def test_training_run_equals_the_documented_adam_loop_over_public_pieces():
+    """fit_grid against a plain loop: per step, key, k_batch, k_noise = split(key, 3),
+    indices from k_batch, and J of sample_weights + log_densities + weight_kl at
+    k_noise, minimized by optax's Adam, one point at a time. 70 steps cross the
+    boundary of a compiled run of steps."""
+    import optax
+
+    arch = Architecture(n_features=4, n_latent=2, n_classes=2, hidden=(5,), decoder_hidden=())
+    x = _binary(48, 4, 2)
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    lams, gamma, sigma, n_steps, batch = [0.5, 2.0], 1.5, 1e-2, 70, 8
+    fit = fit_grid(arch, x, y, lam=lams, gamma=gamma, sigma=sigma, n_steps=n_steps, batch_size=batch,
+                   learning_rate=1e-2, rng=4, record_every=1)
+    seeds = np.random.default_rng(4).integers(0, 2 ** 31 - 1, size=2)
+    start = encdec.init_posterior(jax.random.key(int(seeds[0])), arch, jnp.float32)
+    opt = optax.adam(1e-2)
+
+    def loss(posterior, key, xb, yb, lam):
+        k_w, k_z = jax.random.split(key)
+        ld = encdec.log_densities(encdec.sample_weights(posterior, k_w), arch, xb, yb, k_z)
+        return ((ld["log_encoder"] - ld["log_prior"]).mean() - lam * ld["log_decoder"].mean()
+                - gamma * ld["log_classifier"].mean() + sigma * encdec.weight_kl(posterior, 1.0))
+
+    @jax.jit
+    def step(posterior, state, key, lam):
+        key, k_batch, k_noise = jax.random.split(key, 3)
+        idx = jax.random.randint(k_batch, (batch,), 0, x.shape[0])
+        J, g = jax.value_and_grad(loss)(posterior, k_noise, jnp.asarray(x, jnp.float32)[idx],
+                                        jnp.asarray(y)[idx], lam)
+        updates, state = opt.update(g, state, posterior)
+        return optax.apply_updates(posterior, updates), state, key, J
+
+    for p, lam in enumerate(lams):
+        posterior, state, key = start, opt.init(start), jax.random.key(int(seeds[1]))
+        Js = []
+        for _ in range(n_steps):
+            posterior, state, key, J = step(posterior, state, key, lam)
+            Js.append(J)
+        assert np.allclose(np.asarray(Js), fit.history["J"][:, p], rtol=1e-4, atol=1e-4), p
+        for u, v in zip(jax.tree_util.tree_leaves(posterior), jax.tree_util.tree_leaves(fit.point(p))):
+            assert np.allclose(u, v, atol=1e-5)
+    assert np.array_equal(jax.random.key_data(key), jax.random.key_data(fit.state.key))
+    assert int(fit.state.step) == n_steps

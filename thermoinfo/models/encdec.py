@@ -20,7 +20,9 @@ theta = m + s_theta eps'), and minimized by optax. A whole grid of (lam, gamma,
 sigma) is trained at once: the per-point training states are stacked along a
 leading axis and one jit-compiled step maps over them with ``jax.vmap``; every
 point sees the same minibatches and noise draws (common random numbers), so differences between
-grid points are differences of the multipliers.
+grid points are differences of the multipliers. Up to 64 steps run in one compiled
+call (a ``lax.while_loop`` over the device-resident data, with the minibatch indices
+and the noise of those steps drawn ahead), for one point as for a grid.
 
 R, D and C of a trained grid are measured on held-out data with
 :func:`thermoinfo.freeenergy.functionals.monte_carlo` (mean and standard error
@@ -353,16 +355,29 @@ def init_posterior(key: Any, arch: Architecture, dtype: Any = None) -> dict[str,
 def sample_weights(posterior: Any, key: Any) -> Any:
     """theta = m + s_theta eps, eps ~ N(0, I) (the reparameterization trick); the
     means for point weights."""
+    if "log_std" not in posterior:
+        return posterior["mean"]
+    return _perturb_weights(posterior, _weight_noise(posterior["mean"], key))
+
+
+def _weight_noise(mean: Any, key: Any) -> Any:
+    """eps ~ N(0, I) shaped like the weight means: one key per leaf."""
+    import jax
+
+    leaves, treedef = jax.tree_util.tree_flatten(mean)
+    keys = jax.random.split(key, len(leaves))
+    return jax.tree_util.tree_unflatten(
+        treedef, [jax.random.normal(k, m.shape, m.dtype) for m, k in zip(leaves, keys)])
+
+
+def _perturb_weights(posterior: Any, eps: Any) -> Any:
+    """theta = m + s_theta eps for given noise eps (the means for point weights)."""
     import jax
 
     if "log_std" not in posterior:
         return posterior["mean"]
-    leaves, treedef = jax.tree_util.tree_flatten(posterior["mean"])
-    keys = jax.random.split(key, len(leaves))
-    stds = jax.tree_util.tree_leaves(posterior["log_std"])
-    out = [m + jax.numpy.exp(ls) * jax.random.normal(k, m.shape, m.dtype)
-           for m, ls, k in zip(leaves, stds, keys)]
-    return jax.tree_util.tree_unflatten(treedef, out)
+    return jax.tree_util.tree_map(lambda m, ls, e: m + jax.numpy.exp(ls) * e, posterior["mean"],
+                                  posterior["log_std"], eps)
 
 
 def weight_kl(posterior: Any, prior_std: float) -> Any:
@@ -437,7 +452,8 @@ def _log_decoder(params: Any, arch: Architecture, x: Any, z: Any) -> Any:
 
     out = _mlp(params["decoder"], z)
     if arch.decoder == "bernoulli":
-        return jnp.sum(x * jax.nn.log_sigmoid(out) + (1 - x) * jax.nn.log_sigmoid(-out), axis=-1)
+        # x log sigmoid(o) + (1 - x) log sigmoid(-o) = x o - softplus(o): one softplus, not two
+        return jnp.sum(x * out - jax.nn.softplus(out), axis=-1)
     s2 = arch.decoder_variance
     return jnp.sum(-0.5 * (x - out) ** 2 / s2 - 0.5 * (_LOG_2PI + math.log(s2)), axis=-1)
 
@@ -465,10 +481,17 @@ def log_densities(params: Any, arch: Architecture, x: Any, y: Any, key: Any) -> 
     (['log_classifier', 'log_decoder', 'log_encoder', 'log_prior'], (5,))
     """
     import jax
-    import jax.numpy as jnp
 
     mu, log_std = _encode(params, arch, x)
-    z = mu + jnp.exp(log_std) * jax.random.normal(key, mu.shape, mu.dtype)
+    return _log_densities_at(params, arch, x, y, mu, log_std, jax.random.normal(key, mu.shape, mu.dtype))
+
+
+def _log_densities_at(params: Any, arch: Architecture, x: Any, y: Any, mu: Any, log_std: Any,
+                      eps: Any) -> dict[str, Any]:
+    """:func:`log_densities` at z = mu + s eps for given encoder outputs and noise eps."""
+    import jax.numpy as jnp
+
+    z = mu + jnp.exp(log_std) * eps
     out = {"log_encoder": _log_normal(z, mu, log_std), "log_prior": _log_prior(params, arch, z),
            "log_decoder": _log_decoder(params, arch, x, z)}
     out["log_classifier"] = (_log_classifier(params, arch, y, z) if arch.n_classes
@@ -482,11 +505,29 @@ def objective(posterior: Any, arch: Architecture, x: Any, y: Any, key: Any, lam:
 
     One theta ~ p(theta) for the batch and one z ~ e(z|x) per example.
     """
+    weight_eps, z_eps = _step_noise(key, posterior, arch, x.shape[0])
+    return _objective_at(posterior, arch, x, y, weight_eps, z_eps, lam, gamma, sigma)
+
+
+def _step_noise(key: Any, posterior: Any, arch: Architecture, batch_size: int) -> tuple[Any, Any]:
+    """The noise of one step of :func:`objective`: eps' for theta = m + s_theta eps'
+    (None for point weights) and eps for z = mu + s eps, drawn from ``key`` exactly
+    as :func:`sample_weights` and :func:`log_densities` draw them."""
     import jax
 
     k_w, k_z = jax.random.split(key)
-    params = sample_weights(posterior, k_w)
-    ld = log_densities(params, arch, x, y, k_z)
+    mean = posterior["mean"]
+    weight_eps = _weight_noise(mean, k_w) if "log_std" in posterior else None
+    dtype = jax.tree_util.tree_leaves(mean)[0].dtype
+    return weight_eps, jax.random.normal(k_z, (batch_size, arch.n_latent), dtype)
+
+
+def _objective_at(posterior: Any, arch: Architecture, x: Any, y: Any, weight_eps: Any, z_eps: Any,
+                  lam: Any, gamma: Any, sigma: Any) -> tuple[Any, dict[str, Any]]:
+    """:func:`objective` at given noise (see :func:`_step_noise`)."""
+    params = _perturb_weights(posterior, weight_eps)
+    mu, log_std = _encode(params, arch, x)
+    ld = _log_densities_at(params, arch, x, y, mu, log_std, z_eps)
     R = (ld["log_encoder"] - ld["log_prior"]).mean()
     D = -ld["log_decoder"].mean()
     C = -ld["log_classifier"].mean()
@@ -637,38 +678,95 @@ def _optimizer(learning_rate: float, decay_steps: int) -> Any:
     return optax.adam(learning_rate)
 
 
+_NOISE_BUDGET = 1 << 22  # numbers drawn ahead per compiled run of steps (16 MiB in float32)
+_MAX_CHUNK = 64
+
+
+def _chunk_length(arch: Architecture, posterior: Any, batch_size: int) -> int:
+    """Steps per compiled run: at most ``_MAX_CHUNK``, and the noise drawn ahead for
+    them within ``_NOISE_BUDGET`` numbers."""
+    import jax
+
+    per_step = batch_size * (arch.n_latent + 1)
+    if "log_std" in posterior:
+        per_step += sum(int(np.prod(a.shape[1:])) for a in jax.tree_util.tree_leaves(posterior["mean"]))
+    return int(max(1, min(_MAX_CHUNK, _NOISE_BUDGET // per_step)))
+
+
 @functools.lru_cache(maxsize=32)
-def _make_step(arch: Architecture, learning_rate: float, batch_size: int, decay_steps: int) -> Any:
-    """The jit-compiled grid step (cached: repeated fits of one architecture compile once)."""
+def _make_run(arch: Architecture, learning_rate: float, batch_size: int, decay_steps: int,
+              chunk: int) -> Any:
+    """The jit-compiled run of up to ``chunk`` grid steps (cached: repeated fits of one
+    architecture compile once).
+
+    ``run(state, data_x, data_y, lam, gamma, sigma, n_run)`` makes ``n_run <= chunk``
+    steps in one call. Step t splits the run's key, ``key, k_batch, k_noise =
+    split(key, 3)``, draws its minibatch indices from ``k_batch`` and its noise from
+    ``k_noise`` (:func:`_step_noise`); the key chain is computed first and the draws
+    of all steps at once, outside the loop. Every grid point gets the same minibatch
+    and noise (common random numbers): a point's run does not depend on the grid
+    around it. A step whose J is not finite at some grid point is not applied and
+    ends the run; ``n_done`` counts the applied steps and ``J[n_done]`` holds the
+    offending J.
+    """
     import jax
     import jax.numpy as jnp
     import optax
 
     optimizer = _optimizer(learning_rate, decay_steps)
 
-    def one(posterior: Any, opt_state: Any, key: Any, x: Any, y: Any, lam: Any, gamma: Any,
-            sigma: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
-        (J, terms), grads = jax.value_and_grad(objective, has_aux=True)(
-            posterior, arch, x, y, key, lam, gamma, sigma)
+    def one(posterior: Any, opt_state: Any, x: Any, y: Any, weight_eps: Any, z_eps: Any, lam: Any,
+            gamma: Any, sigma: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+        (J, terms), grads = jax.value_and_grad(_objective_at, has_aux=True)(
+            posterior, arch, x, y, weight_eps, z_eps, lam, gamma, sigma)
         updates, opt_state = optimizer.update(grads, opt_state, posterior)
         return optax.apply_updates(posterior, updates), opt_state, J, terms
 
-    grid_step = jax.vmap(one, in_axes=(0, 0, 0, None, None, 0, 0, 0))
+    # states and multipliers are mapped over the grid; data and noise are shared
+    grid_step = jax.vmap(one, in_axes=(0, 0, None, None, None, None, 0, 0, 0))
 
-    def step(state: TrainState, data_x: Any, data_y: Any, lam: Any, gamma: Any, sigma: Any
-             ) -> tuple[TrainState, Any, dict[str, Any]]:
-        key, k_batch, k_noise = jax.random.split(state.key, 3)
-        idx = jax.random.randint(k_batch, (batch_size,), 0, data_x.shape[0])
-        x = data_x[idx]
-        y = data_y[idx] if data_y is not None else None
-        # every point draws the same noise (common random numbers): a point's run does
-        # not depend on the grid around it, and differences across the grid are smooth
-        keys = jax.vmap(lambda _: k_noise)(jnp.arange(lam.shape[0]))
-        posterior, opt_state, J, terms = grid_step(state.posterior, state.opt_state, keys, x, y, lam,
-                                                   gamma, sigma)
-        return TrainState(posterior, opt_state, key, state.step + 1), J, terms
+    def run(state: TrainState, data_x: Any, data_y: Any, lam: Any, gamma: Any, sigma: Any,
+            n_run: Any) -> tuple[TrainState, Any, Any, dict[str, Any]]:
+        def advance(key: Any, _: Any) -> tuple[Any, tuple[Any, Any, Any]]:
+            key, k_batch, k_noise = jax.random.split(key, 3)
+            return key, (key, k_batch, k_noise)
 
-    return jax.jit(step)
+        _, (keys, k_batch, k_noise) = jax.lax.scan(advance, state.key, None, length=chunk)
+        idx = jax.vmap(lambda k: jax.random.randint(k, (batch_size,), 0, data_x.shape[0]))(k_batch)
+        one_point = jax.tree_util.tree_map(lambda a: a[0], state.posterior)
+        weight_eps, z_eps = jax.vmap(lambda k: _step_noise(k, one_point, arch, batch_size))(k_noise)
+        n_points = lam.shape[0]
+        zeros = jnp.zeros((chunk, n_points), lam.dtype)
+        record = {"J": zeros, **{name: zeros for name in ("R", "D", "C", "S")}}
+
+        def proceed(carry: tuple[Any, ...]) -> Any:
+            i, finite = carry[0], carry[1]
+            return (i < n_run) & finite
+
+        def body(carry: tuple[Any, ...]) -> tuple[Any, ...]:
+            i, _, posterior, opt_state, record = carry
+            x = data_x[idx[i]]
+            y = data_y[idx[i]] if data_y is not None else None
+            w_eps = None if weight_eps is None else jax.tree_util.tree_map(lambda a: a[i], weight_eps)
+            new_posterior, new_opt_state, J, terms = grid_step(posterior, opt_state, x, y, w_eps, z_eps[i],
+                                                               lam, gamma, sigma)
+            finite = jnp.all(jnp.isfinite(J))
+
+            def keep(new: Any, old: Any) -> Any:
+                return jnp.where(finite, new, old)
+
+            posterior = jax.tree_util.tree_map(keep, new_posterior, posterior)
+            opt_state = jax.tree_util.tree_map(keep, new_opt_state, opt_state)
+            record = {name: buf.at[i].set(J if name == "J" else terms[name]) for name, buf in record.items()}
+            return i + finite.astype(i.dtype), finite, posterior, opt_state, record
+
+        n_done, _, posterior, opt_state, record = jax.lax.while_loop(
+            proceed, body, (jnp.zeros((), jnp.int32), jnp.array(True), state.posterior, state.opt_state,
+                            record))
+        key = jnp.concatenate([state.key[None], keys])[n_done]
+        return TrainState(posterior, opt_state, key, state.step + n_done), n_done, record
+
+    return jax.jit(run)
 
 
 def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma: Any = 0.0,
@@ -766,30 +864,38 @@ def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma
         data_x = jnp.asarray(xa, dtype=jdt)
         data_y = None if ya is None else jnp.asarray(ya)
         lam_j, gamma_j, sigma_j = (jnp.asarray(v, dtype=jdt) for v in (L, G, S))
-        step_fn = _make_step(arch, learning_rate, batch_size, decay_steps)
+        chunk = _chunk_length(arch, posterior, batch_size)
+        run = _make_run(arch, learning_rate, batch_size, decay_steps, chunk)
         history: dict[str, list[Any]] = {k: [] for k in ("step", "J", "R", "D", "C", "S")}
-        start = int(state.step)
-        for k in tqdm(range(start, n_steps), disable=not progress, desc="training", initial=start,
-                      total=n_steps):
-            new_state, J, terms = step_fn(state, data_x, data_y, lam_j, gamma_j, sigma_j)
-            J_host = np.asarray(J)
-            if not np.all(np.isfinite(J_host)):
+        k = start = int(state.step)
+        with tqdm(disable=not progress, desc="training", initial=start, total=n_steps) as bar:
+            while k < n_steps:
+                # one compiled call per run of steps, ending at each checkpoint
+                stop = min(n_steps, k + chunk)
                 if path is not None:
+                    stop = min(stop, (k // checkpoint_every + 1) * checkpoint_every)
+                state, n_done, record = run(state, data_x, data_y, lam_j, gamma_j, sigma_j, stop - k)
+                n_done = int(n_done)
+                record = {name: np.asarray(v) for name, v in record.items()}
+                for i in range(n_done):
+                    if (k + i + 1) % record_every == 0 or k + i + 1 == n_steps:
+                        history["step"].append(k + i + 1)
+                        for name, v in record.items():
+                            history[name].append(v[i])
+                k += n_done
+                if k < stop:
+                    # the step k + 1 was not applied: state is the last finite one
+                    if path is not None:
+                        _save_checkpoint(path, state, fingerprint)
+                    bad = np.flatnonzero(~np.isfinite(record["J"][n_done])).tolist()
+                    raise NonFiniteParameterError(
+                        f"the loss J became non-finite at step {k + 1} (grid points {bad}); the last "
+                        f"finite state (step {k}) " + (f"is kept in {path}" if path is not None
+                                                       else "was not saved (pass checkpoint= to keep it)")
+                        + "; lower learning_rate or the multipliers")
+                bar.update(n_done)
+                if path is not None and (k % checkpoint_every == 0 or k == n_steps):
                     _save_checkpoint(path, state, fingerprint)
-                bad = np.flatnonzero(~np.isfinite(J_host)).tolist()
-                raise NonFiniteParameterError(
-                    f"the loss J became non-finite at step {k + 1} (grid points {bad}); the last finite "
-                    f"state (step {k}) " + (f"is kept in {path}" if path is not None else "was not saved "
-                                            "(pass checkpoint= to keep it)")
-                    + "; lower learning_rate or the multipliers")
-            state = new_state
-            if (k + 1) % record_every == 0 or k + 1 == n_steps:
-                history["step"].append(k + 1)
-                history["J"].append(J_host)
-                for name in ("R", "D", "C", "S"):
-                    history[name].append(np.asarray(terms[name]))
-            if path is not None and ((k + 1) % checkpoint_every == 0 or k + 1 == n_steps):
-                _save_checkpoint(path, state, fingerprint)
         hist = {k: np.asarray(v) for k, v in history.items()}
     return GridFit(arch=arch, lam=lam_c, gamma=gamma_c, sigma=sigma_c, state=state, dtype=dtype,
                    history=hist)
