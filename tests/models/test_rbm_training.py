@@ -223,38 +223,46 @@ def test_training_state_is_converted_once():
     assert isinstance(rbm.log_likelihood(X), float)
 
 
-@pytest.mark.parametrize("units", UNITS)
-@pytest.mark.parametrize("method", ["pcd", "cd"])
-def test_blas_and_sparse_products_train_the_same_model(units, method):
-    # the kernel's two ways to form the products (BLAS GEMMs for large layers, sums of
-    # selected rows for small ones) consume the same random numbers: after 20
-    # minibatches the parameters agree to float32 rounding and the chains exactly
+def test_pcd_minibatches_follow_scikit_learns_algorithm():
+    # scikit-learn's BernoulliRBM._fit written out in numpy, fed the same U(0, 1)
+    # numbers: hidden means of the data; v drawn from the persistent hidden chains;
+    # hidden means of that v for the negative statistics; the chains resampled
+    # from those means; learning rate times the minibatch-mean gradient
+    from scipy.special import expit
+
     from thermoinfo.sampling.contrastive_divergence import train_minibatches, uniforms_needed
 
     r = np.random.default_rng(5)
-    nv, nh, batch, n_batches = 16, 9, 7, 20
-    lo = 0 if units == "binary" else -1
-    X = r.choice([lo, 1], (batch * n_batches, nv)).astype(np.float32)
+    nv, nh, batch, n_batches = 16, 9, 7, 12
+    X = r.integers(0, 2, (batch * n_batches, nv)).astype(np.float32)
     order = r.permutation(X.shape[0]).astype(np.int64)
-    persistent = method == "pcd"
-    uniforms = r.random(n_batches * uniforms_needed(batch, nv, nh, 2, persistent), dtype=np.float32)
-    start = r.normal(0, 0.3, (nv, nh)).astype(np.float32)
-    chains0 = r.choice([lo, 1], (batch, nh)).astype(np.int8)
-    out = []
-    for dense in (False, True):
-        W, b, c = start.copy(), np.zeros(nv, np.float32), np.zeros(nh, np.float32)
-        vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
-        chains = chains0.copy()
-        failed = train_minibatches(X, order, 0, n_batches, batch, W, b, c, *vel, chains, persistent, 2,
-                                   0.05, 0.5, 0.01, units == "spin", True, True, uniforms, dense)
-        assert failed == -1
-        out.append((W, b, c, chains))
-    (W0, b0, c0, h0), (W1, b1, c1, h1) = out
-    assert np.max(np.abs(W0 - start)) > 0.05  # training moved the weights
-    np.testing.assert_allclose(W1, W0, atol=2e-5)
-    np.testing.assert_allclose(b1, b0, atol=2e-5)
-    np.testing.assert_allclose(c1, c0, atol=2e-5)
-    np.testing.assert_array_equal(h1, h0)
+    per_batch = uniforms_needed(batch, nv, nh, 1, True)
+    uniforms = r.random(n_batches * per_batch, dtype=np.float32)
+    W0 = r.normal(0, 0.3, (nv, nh)).astype(np.float32)
+    chains0 = r.integers(0, 2, (batch, nh)).astype(np.int8)
+    W, b, c = W0.copy(), np.zeros(nv, np.float32), np.zeros(nh, np.float32)
+    vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
+    chains = chains0.copy()
+    assert train_minibatches(X, order, 0, n_batches, batch, W, b, c, *vel, chains, True, 1, 0.1, 0.0,
+                             0.0, False, True, True, uniforms) == -1
+
+    rW, rb, rc = W0.astype(np.float64), np.zeros(nv), np.zeros(nh)
+    h = chains0.astype(np.float64)
+    for t in range(n_batches):
+        v_pos = X[order[t * batch:(t + 1) * batch]].astype(np.float64)
+        u = uniforms[t * per_batch:(t + 1) * per_batch].astype(np.float64)
+        h_pos = expit(v_pos @ rW + rc)
+        v_neg = (u[:batch * nv].reshape(batch, nv) < expit(h @ rW.T + rb)).astype(np.float64)
+        h_neg = expit(v_neg @ rW + rc)
+        rW += 0.1 * (v_pos.T @ h_pos - v_neg.T @ h_neg) / batch
+        rb += 0.1 * (v_pos.sum(0) - v_neg.sum(0)) / batch
+        rc += 0.1 * (h_pos.sum(0) - h_neg.sum(0)) / batch
+        h = (u[batch * nv:].reshape(batch, nh) < h_neg).astype(np.float64)
+    assert np.max(np.abs(rW - W0)) > 0.05  # the updates are resolved
+    np.testing.assert_allclose(W, rW, atol=1e-5)
+    np.testing.assert_allclose(b, rb, atol=1e-5)
+    np.testing.assert_allclose(c, rc, atol=1e-5)
+    np.testing.assert_array_equal(chains, h)
 
 
 @pytest.mark.parametrize("units", UNITS)

@@ -70,11 +70,7 @@ from thermoinfo.models.rbm_exact import (
 )
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import AISBracket, AISResult, ais, base_rate_bias, log_mean_exp
-from thermoinfo.sampling.contrastive_divergence import (
-    DENSE_THRESHOLD,
-    train_minibatches,
-    uniforms_needed,
-)
+from thermoinfo.sampling.contrastive_divergence import train_minibatches, uniforms_needed
 
 __all__ = [
     "RBM",
@@ -373,7 +369,6 @@ class RBM:
         persistent = self.method == "pcd"
         per_batch = uniforms_needed(self.batch_size, self.n_visible, self.n_hidden, self.k, persistent)
         span = max(1, (1 << 22) // per_batch)  # minibatches per block of uniforms
-        dense = self.batch_size * self.n_visible * self.n_hidden >= DENSE_THRESHOLD
         failed = -1
         for first in range(0, n_batches, span):
             last = min(n_batches, first + span)
@@ -384,7 +379,7 @@ class RBM:
                                            float(self.learning_rate), float(self.momentum),
                                            float(self.weight_decay), self.units == "spin",
                                            bool(self.use_visible_bias), bool(self.use_hidden_bias),
-                                           uniforms, dense)
+                                           uniforms)
             if failed >= 0:
                 break
         done = n_batches if failed < 0 else failed

@@ -48,10 +48,19 @@ the way then estimate log Z(beta_k), which
 :meth:`thermoinfo.models.RBM.thermodynamics` uses.
 
 The annealing step is two numba kernels (the log weights with the hidden
-draw, and the visible draw) and two BLAS products; each run takes its U(0, 1)
-numbers from the caller's generator, and every run's arithmetic is the same
-whatever the number of BLAS threads. Units are drawn by the one block-Gibbs draw
-:func:`thermoinfo.sampling.gibbs.draw_units`.
+draw, and the visible draw) and two BLAS products (float32 or float64, the
+log weights accumulated in float64). For a hidden unit with field z at
+beta_{k-1} and change d = (beta_k - beta_{k-1})(x + c - c_A) (x = v.W), the
+weight ratio and the draw at beta_k come from one sigmoid:
+
+    psi(z + d) - psi(z) = log r,   r = 1 + sigmoid(z) expm1(d),
+    P(h = 1 | v) at beta_k = sigmoid(z) e^d / r
+
+(binary units; for spins psi(z) = -z + log(1 + e^{2z})), with expm1 from its
+Taylor series while |d| < 0.05 and everything in float64 otherwise. Each run
+takes its U(0, 1) numbers from the caller's generator, and every run's
+arithmetic is the same whatever the number of BLAS threads. Units are drawn
+by the one block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`.
 """
 
 from __future__ import annotations

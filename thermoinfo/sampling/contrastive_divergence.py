@@ -22,9 +22,12 @@ the gradient averaged over the minibatch (biases are not decayed).
 The kernels run in float32 on arrays the caller owns (parameters, velocities,
 int8 chains, all updated in place) and take their U(0, 1) numbers from the
 caller (:func:`uniforms_needed` per minibatch); units are drawn by the one
-block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`. Binary and spin
-visible vectors are sparse and bounded: a product ``v @ W`` is the sum of the
-rows of W selected by the non-zero entries of v.
+block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`, which also
+returns the hidden means from the same sigmoid. The minibatch and the negative
+samples are stacked, the hidden means scaled by 1/m and -1/n_chains, so that
+one product ``V.T @ H`` is the weight gradient. All products are float32 BLAS
+GEMMs (numba's ``np.dot``); sums of the rows of W selected by the non-zero
+binary units measured no faster at any of the benchmark's sizes.
 """
 
 from __future__ import annotations
@@ -36,53 +39,16 @@ import numpy as np
 
 from thermoinfo.sampling.gibbs import draw_units
 
-__all__ = ["DENSE_THRESHOLD", "train_minibatches", "uniforms_needed"]
+__all__ = ["train_minibatches", "uniforms_needed"]
 
 _FAST = {"reassoc", "contract", "arcp"}  # reordering only: NaN and inf checks stay exact
 _F32 = np.float32
 
-#: ``batch_size * n_visible * n_hidden`` from which the products run as BLAS GEMMs
-#: (below it, loops over the non-zero units; measured in ``benchmarks/rbm.py``).
-DENSE_THRESHOLD = 200_000
-
-
 @numba.njit(cache=True, fastmath=_FAST)
-def _hidden_fields(V, n, W, bias, out, dense):
-    """``out[:n] = V[:n] @ W + bias``: one BLAS product (``dense``) or, row by row, the
-    sum of the rows of W selected by the non-zero entries of V."""
-    nv, nh = W.shape
-    if dense:
-        np.dot(V[:n], W, out[:n])
-        for r in range(n):
-            for a in range(nh):
-                out[r, a] += bias[a]
-        return
+def _add_bias(out, n, bias):
     for r in range(n):
-        for a in range(nh):
-            out[r, a] = bias[a]
-        for i in range(nv):
-            vi = V[r, i]
-            if vi != 0:
-                for a in range(nh):
-                    out[r, a] += vi * W[i, a]
-
-
-@numba.njit(cache=True, fastmath=_FAST)
-def _visible_fields(H, n, W, bias, out, dense):
-    """``out[:n] = H[:n] @ W.T + bias``: one BLAS product (``dense``) or dot products."""
-    nv, nh = W.shape
-    if dense:
-        np.dot(H[:n], W.T, out[:n])
-        for r in range(n):
-            for i in range(nv):
-                out[r, i] += bias[i]
-        return
-    for r in range(n):
-        for i in range(nv):
-            s = bias[i]
-            for a in range(nh):
-                s += W[i, a] * H[r, a]
-            out[r, i] = s
+        for j in range(bias.shape[0]):
+            out[r, j] += bias[j]
 
 
 @numba.njit(cache=True, fastmath=_FAST)
@@ -96,31 +62,6 @@ def _means(field, spin, out):
             e = math.exp(-abs(x))
             inv = _F32(1) / (_F32(1) + e)
             out[a] = inv if x >= 0 else e * inv
-
-
-@numba.njit(cache=True, fastmath=_FAST)
-def _weight_gradient(V, H, n, grad, dense, index, count):
-    """``grad = V[:n].T @ H[:n]``: one BLAS product (``dense``) or, visible unit by
-    visible unit, the sum of the rows of H where that unit is non-zero (the rows of
-    ``grad`` are then written once, in order)."""
-    nv = V.shape[1]
-    nh = H.shape[1]
-    if dense:
-        np.dot(V[:n].T, H[:n], grad)
-        return
-    count[:] = 0
-    for r in range(n):
-        for i in range(nv):
-            index[i, count[i]] = r
-            count[i] += V[r, i] != 0
-    for i in range(nv):
-        g = grad[i]
-        g[:] = _F32(0)
-        for j in range(count[i]):
-            r = index[i, j]
-            f = V[r, i]
-            for a in range(nh):
-                g[a] += f * H[r, a]
 
 
 @numba.njit(cache=True, fastmath=_FAST)
@@ -159,16 +100,15 @@ def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, pers
 @numba.njit(cache=True, fastmath=_FAST)
 def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
                       chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
-                      update_c, uniforms, dense=False):
+                      update_c, uniforms):
     """CD-k / PCD-k updates on minibatches ``first_batch .. last_batch - 1`` of ``X[order]``.
 
     ``X``, ``W``, ``b``, ``c`` and the velocities are float32 (C-contiguous);
     ``chains`` (int8) holds hidden configurations: the persistent chains (PCD)
     or scratch chains of CD, ``batch_size`` rows. ``uniforms`` are the U(0, 1)
     numbers the sampling consumes in order (:func:`uniforms_needed` per
-    minibatch). ``dense`` runs the products as BLAS GEMMs (large layers) instead
-    of loops over the non-zero units (small ones); the arithmetic differs only
-    in rounding. Parameters, velocities and chains are updated in place. Returns
+    minibatch). The products are float32 BLAS GEMMs. Parameters, velocities and
+    chains are updated in place. Returns
     the index of the first minibatch whose update would make a parameter
     non-finite (that update is not applied), or -1.
     """
@@ -191,8 +131,6 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     grad_w = np.empty((nv, nh), dtype=np.float32)
     grad_b = np.empty(nv, dtype=np.float32)
     grad_c = np.empty(nh, dtype=np.float32)
-    index = np.empty((nv, 1 if dense else rows), dtype=np.int32)
-    count = np.empty(nv, dtype=np.int64)
     for r in range(n_chains):
         for a in range(nh):
             hstate[r, a] = chains[r, a]
@@ -203,7 +141,8 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
         m = min(n, start + batch_size) - start
         for r in range(m):
             vs[r] = X[order[start + r]]
-        _hidden_fields(vs, m, W, c, hfield, dense)
+        np.dot(vs[:m], W, hfield[:m])
+        _add_bias(hfield, m, c)
         if persistent:
             for r in range(m):
                 _means(hfield[r], spin, hs[r])
@@ -215,11 +154,13 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
         neg_v = vs[m:m + nc]
         neg_h = hs[m:m + nc]
         for _ in range(k):
-            _visible_fields(hstate, nc, W, b, vfield, dense)
+            np.dot(hstate[:nc], W.T, vfield[:nc])
+            _add_bias(vfield, nc, b)
             draw_units(vfield[:nc].reshape(-1), one, spin, uniforms[pos:pos + nc * nv],
                        neg_v.reshape(-1))
             pos += nc * nv
-            _hidden_fields(neg_v, nc, W, c, hfield, dense)
+            np.dot(neg_v, W, hfield[:nc])
+            _add_bias(hfield, nc, c)
             draw_units(hfield[:nc].reshape(-1), one, spin, uniforms[pos:pos + nc * nh],
                        hstate[:nc].reshape(-1), neg_h.reshape(-1))
             pos += nc * nh
@@ -234,7 +175,7 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
             for a in range(nh):
                 hs[r, a] *= s
                 grad_c[a] += hs[r, a]
-        _weight_gradient(vs, hs, m + nc, grad_w, dense, index, count)
+        np.dot(vs[:m + nc].T, hs[:m + nc], grad_w)
         finite = _velocity(W, vel_w, grad_w, lr, mom, decay)
         if update_b:
             finite = _velocity(b, vel_b, grad_b, lr, mom, zero) and finite
