@@ -109,18 +109,17 @@ def test_vamp_rate_at_separated_data_pseudo_inputs_is_log_k():
 def test_vamp_pseudo_inputs_are_trained():
     from thermoinfo.systems.datasets import load_digits
 
-    X = load_digits().astype(float)
-    arch = Architecture(n_features=64, n_latent=2, prior="vamp", n_components=8, hidden=(16,),
+    X = load_digits().astype(float)[:300]
+    arch = Architecture(n_features=64, n_latent=2, prior="vamp", n_components=4, hidden=(8,),
                         decoder_hidden=(), stochastic_weights=False)
-    fit = fit_grid(arch, X[:600], lam=1.0, n_steps=150, batch_size=64, learning_rate=1e-2, rng=0)
-    start = fit_grid(arch, X[:600], lam=1.0, n_steps=0, rng=0).point(0)["mean"]["prior"]["pseudo_inputs"]
+    fit = fit_grid(arch, X, lam=1.0, n_steps=80, batch_size=32, learning_rate=1e-2, rng=0, record_every=5)
+    start = fit_grid(arch, X, lam=1.0, n_steps=0, rng=0).point(0)["mean"]["prior"]["pseudo_inputs"]
     trained = np.asarray(fit.point(0)["mean"]["prior"]["pseudo_inputs"])
-    assert trained.shape == (8, 64) and np.all(np.isfinite(trained))
+    assert trained.shape == (4, 64) and np.all(np.isfinite(trained))
     assert np.max(np.abs(trained - np.asarray(start))) > 0.05   # the pseudo-inputs moved
-    first, last = fit.history["J"][0, 0], fit.history["J"][-1, 0]
-    assert last < first
-    ds = evaluate(fit, X[1200:], n_draws=4, rng=1)
-    assert np.isfinite(float(ds.R.squeeze())) and float(ds.R.squeeze()) > 0
+    J = fit.history["J"][:, 0]
+    assert J[-4:].mean() < J[:4].mean()
+    assert np.all(fit.history["R"] > 0)
 
 
 @pytest.mark.parametrize("kwargs, match", [
