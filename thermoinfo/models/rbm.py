@@ -368,7 +368,7 @@ class RBM:
         n_batches = -(-n // self.batch_size)
         persistent = self.method == "pcd"
         per_batch = uniforms_needed(self.batch_size, self.n_visible, self.n_hidden, self.k, persistent)
-        span = max(1, (1 << 22) // per_batch)  # minibatches per block of uniforms
+        span = max(1, (1 << 20) // per_batch)  # minibatches per block of uniforms (4 MiB)
         failed = -1
         for first in range(0, n_batches, span):
             last = min(n_batches, first + span)
