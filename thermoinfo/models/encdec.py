@@ -860,7 +860,8 @@ def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma
         state = TrainState(posterior, opt_state, jax.random.key(int(seeds[1])), 0)
         if resume and path.exists():
             state = _load_checkpoint(path, state, fingerprint)
-        state = TrainState(state.posterior, state.opt_state, state.key, jnp.asarray(state.step))
+        # a strongly typed step: the compiled run returns the types it takes (no second compilation)
+        state = TrainState(state.posterior, state.opt_state, state.key, jnp.asarray(state.step, jnp.int32))
         data_x = jnp.asarray(xa, dtype=jdt)
         data_y = None if ya is None else jnp.asarray(ya)
         lam_j, gamma_j, sigma_j = (jnp.asarray(v, dtype=jdt) for v in (L, G, S))
