@@ -119,3 +119,19 @@ def test_spectrum_images(ds):
 
     fig = rbm_flow_analysis.plot_spectrum(ds)
     assert len(fig.axes) == 1 + ds.sizes["training"] * ds.sizes["leading_mode"]
+
+
+def test_chain_in_a_field_flows_near_the_specific_heat_maximum():
+    # Funai & Giataganas (arXiv:1810.08179): in a field the flow approaches the maximum of c(T);
+    # chain of 100 spins, H = 0.5, exact c_L peaks at T = 1.533
+    ds = rbm_flow.run(L=100, dim=1, field=0.5, n_hidden=(16,), training=("all",), quick=True,
+                      learning_rate=0.01, n_epochs=20, n_flow_steps=120, rng=0)
+    peak = ds.attrs["specific_heat_peak_temperature"]
+    assert peak == pytest.approx(1.533, abs=2e-3)
+    fp = ds.fixed_point_temperature.squeeze().values
+    assert np.all(np.abs(fp - peak) < 0.1)       # measured 1.567 (from T = 0) and 1.570 (from T = 6)
+    assert abs(float(ds.common_fixed_point_temperature.squeeze()) - peak) < 0.1   # the flows meet
+    fp_m = ds.fixed_point_temperature_abs_m.squeeze().values
+    assert np.all(np.abs(fp_m - peak) < 0.2)     # measured 1.38 and 1.39: flowed chains less magnetized
+    start = ds.flow_temperature.squeeze().isel(step=0).values
+    assert start[0] == 0.0 and start[1] > 4.5
