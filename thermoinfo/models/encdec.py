@@ -447,13 +447,14 @@ def _log_prior(params: Any, arch: Architecture, z: Any) -> Any:
 
 
 def _log_decoder(params: Any, arch: Architecture, x: Any, z: Any) -> Any:
-    import jax
     import jax.numpy as jnp
 
     out = _mlp(params["decoder"], z)
     if arch.decoder == "bernoulli":
-        # x log sigmoid(o) + (1 - x) log sigmoid(-o) = x o - softplus(o): one softplus, not two
-        return jnp.sum(x * out - jax.nn.softplus(out), axis=-1)
+        # x log sigmoid(o) + (1 - x) log sigmoid(-o) = x o - softplus(o), with the stable
+        # softplus(o) = max(o, 0) + log1p(exp(-|o|)) (faster on CPU than logaddexp(o, 0))
+        softplus = jnp.maximum(out, 0) + jnp.log1p(jnp.exp(-jnp.abs(out)))
+        return jnp.sum(x * out - softplus, axis=-1)
     s2 = arch.decoder_variance
     return jnp.sum(-0.5 * (x - out) ** 2 / s2 - 0.5 * (_LOG_2PI + math.log(s2)), axis=-1)
 
