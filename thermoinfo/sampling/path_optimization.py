@@ -345,6 +345,16 @@ def _check_params(params: Any, n: int) -> dict[str, np.ndarray]:
     return out
 
 
+def _one_blas_thread() -> Any:
+    """Context in which LAPACK (the slogdet of the Jacobian inside the compiled HMC
+    and training steps) runs on one OpenBLAS thread: for matrices of 2V <= a few
+    hundred, OpenBLAS's thread pool costs milliseconds per call on a busy machine,
+    against about 0.1 ms for the 32 x 32 complex slogdet and its gradient."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _call(action: Callable[..., Any], z: Any, couplings: Any) -> Any:
     return action(z) if couplings is None else action(z, couplings)
 
@@ -430,7 +440,7 @@ def sample_path(action: Callable[[Any], Any], n_variables: int, n_samples: int, 
     n_samples = check_positive_int(n_samples, "n_samples")
     n_warmup = check_positive_int(n_warmup, "n_warmup")
     p = _check_params(params, n)
-    with jax.enable_x64(True):
+    with jax.enable_x64(True), _one_blas_thread():
         key = jax.random.key(int(as_rng(rng).integers(0, 2 ** 31 - 1)))
         pos = jnp.zeros(n) if initial_position is None else jnp.asarray(np.asarray(initial_position, float))
         compiled = _compiled(action, n_samples, n_leapfrog, thin, n_warmup)
@@ -574,8 +584,9 @@ class PathOptimization:
                     params = init_affine(n)
                 key = jax.random.key(seed)
                 jp = _as_jax_params(params)
-                pos, step, inv_mass = compiled["adapt"](jp, c, jnp.zeros(n),
-                                                        jax.random.fold_in(key, _FOLD_ADAPT))
+                with _one_blas_thread():
+                    pos, step, inv_mass = jax.block_until_ready(compiled["adapt"](
+                        jp, c, jnp.zeros(n), jax.random.fold_in(key, _FOLD_ADAPT)))
                 opt_state = optimizer.init(jp)
                 state = {"seed": seed, "epoch": 0, "params": jp, "opt_state": opt_state, "position": pos,
                          "step_size": step, "inverse_mass_matrix": inv_mass,
@@ -587,13 +598,16 @@ class PathOptimization:
             self._publish(state)
             while state["epoch"] < self.n_epochs:
                 epoch = state["epoch"]
-                if epoch > 0 and epoch % self.adapt_every == 0:
-                    state["position"], state["step_size"], state["inverse_mass_matrix"] = compiled["adapt"](
-                        state["params"], c, state["position"], jax.random.fold_in(key, _FOLD_ADAPT + epoch))
-                pos, ts, _, theta, acc = compiled["chain"](state["params"], c, state["position"],
-                                                        jax.random.fold_in(key, epoch), state["step_size"],
-                                                        state["inverse_mass_matrix"])
-                params, opt_state = compiled["update"](state["params"], state["opt_state"], c, ts)
+                with _one_blas_thread():
+                    if epoch > 0 and epoch % self.adapt_every == 0:
+                        adapted = compiled["adapt"](state["params"], c, state["position"],
+                                                    jax.random.fold_in(key, _FOLD_ADAPT + epoch))
+                        state["position"], state["step_size"], state["inverse_mass_matrix"] = adapted
+                    pos, ts, _, theta, acc = compiled["chain"](
+                        state["params"], c, state["position"], jax.random.fold_in(key, epoch),
+                        state["step_size"], state["inverse_mass_matrix"])
+                    params, opt_state = jax.block_until_ready(
+                        compiled["update"](state["params"], state["opt_state"], c, ts))
                 leaves = jax.tree_util.tree_leaves(params)
                 if not all(bool(jnp.all(jnp.isfinite(v))) for v in leaves):
                     from thermoinfo._errors import NonFiniteParameterError
