@@ -11,6 +11,8 @@ The sum is cut at Sokal's automatic window, the smallest M with M >= c tau(M)
 (c = 5), which trades the bias of a short window against the noise of a long one
 (A. D. Sokal, "Monte Carlo methods in statistical mechanics", 1997, in
 Functional Integration, Plenum; Madras & Sokal, J. Stat. Phys. 50, 109 (1988)).
+For an anticorrelated series (a window sum below 1) Geyer's initial positive
+sequence of pair sums is used instead (C. J. Geyer, Stat. Sci. 7, 473 (1992)).
 The autocovariance is computed by FFT and averaged over independent chains
 (Goodman & Weare style, as in emcee; Foreman-Mackey et al., arXiv:1202.3665).
 
@@ -75,8 +77,11 @@ def integrated_time(x: Any, c: float = 5.0) -> float:
     Returns
     -------
     float
-        tau_int >= 0 in units of the sampling interval; 1 for uncorrelated
-        samples (and for constant series).
+        tau_int > 0 in units of the sampling interval; 1 for uncorrelated
+        samples (and for constant series). When the window does not close within
+        the first quarter of the series (a series too short for its correlations),
+        the largest partial sum over that quarter, so that a short trending series
+        is never reported as uncorrelated.
 
     Examples
     --------
@@ -93,9 +98,24 @@ def integrated_time(x: Any, c: float = 5.0) -> float:
     if not np.any(rho):
         return 1.0
     taus = 2.0 * np.cumsum(rho) - 1.0
-    window = np.arange(taus.size) < c * taus
-    m = int(np.argmin(window)) if not np.all(window) else taus.size - 1
-    return float(max(taus[m], 1e-12))
+    n = taus.size
+    closed = np.arange(n) >= c * taus
+    m = int(np.argmax(closed)) if closed.any() else n - 1
+    reach = max(n // 4, 1)
+    if m > reach:
+        # The window did not close within a quarter of the series: the series is too
+        # short to resolve its correlations. Over the whole series the centred sum
+        # tends to 0, so report the largest partial sum before that point instead.
+        return float(np.max(taus[: reach + 1]))
+    if taus[m] < 1.0:
+        # Anticorrelated series: a window cut at an odd lag of an alternating rho(t)
+        # drives the partial sum to 0. Geyer's initial positive sequence sums the
+        # pairs Gamma_k = rho(2k) + rho(2k + 1) while they are positive, which is
+        # valid for every reversible chain (Geyer, Stat. Sci. 7, 473 (1992)).
+        pairs = rho[: n - n % 2].reshape(-1, 2).sum(axis=1)
+        k = int(np.argmax(pairs <= 0)) if np.any(pairs <= 0) else pairs.size
+        return float(max(2.0 * pairs[:k].sum() - 1.0, 1e-12))
+    return float(taus[m])
 
 
 @dataclass(frozen=True)
