@@ -143,3 +143,17 @@ def test_specific_heat_is_the_temperature_derivative_of_u():
     L, T, h = 32, 2.4, 1e-4
     fd = (kaufman(L, T + h).u - kaufman(L, T - h).u) / (2 * h)
     assert kaufman(L, T).c == pytest.approx(fd, rel=1e-6)
+
+
+@pytest.mark.parametrize(("L", "dim", "H", "T"), [(3, 2, 0.3, 2.0), (4, 2, -0.7, 1.2), (12, 1, 0.4, 1.5)])
+def test_density_of_states_path_equals_the_per_state_sum(L, dim, H, T):
+    # the cached g(B, M) path against the Boltzmann sum over every configuration
+    from thermoinfo.systems.ising.references import density_of_states, enumerate_exact
+
+    fast = enumerate_exact(L, T, H, dim=dim)
+    slow, p = enumerate_exact(L, T, H, dim=dim, return_probabilities=True)
+    for name in ("log_z", "u", "c", "abs_m"):
+        assert getattr(fast, name) == pytest.approx(getattr(slow, name), abs=1e-11)
+    _, _, counts = density_of_states(L, dim)
+    assert counts.sum() == 2 ** (L**dim)
+    assert p.sum() == pytest.approx(1.0, abs=1e-12)

@@ -38,6 +38,7 @@ See also Beale, Phys. Rev. Lett. 76, 78 (1996), arXiv:cond-mat/9510070.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ __all__ = [
     "CRITICAL_TEMPERATURE",
     "ExactThermodynamics",
     "configuration_energy",
+    "density_of_states",
     "enumerate_exact",
     "exact",
     "kaufman",
@@ -362,6 +364,8 @@ def enumerate_exact(L: int, T: float, H: float = 0.0, dim: int = 2, J: float = 1
     if n > _MAX_ENUMERATED_SPINS:
         raise ValueError(f"L: enumeration needs L^dim <= {_MAX_ENUMERATED_SPINS} spins (got {n})")
     beta = 1.0 / T
+    if not return_probabilities:
+        return _from_density_of_states(L, dim, T, H, J)
     shape = (L,) if dim == 1 else (L, L)
     energies, mags = [], []
     for chunk in iter_states(n, values=(-1, 1), bytes_per_state=16 * n):
@@ -377,6 +381,59 @@ def enumerate_exact(L: int, T: float, H: float = 0.0, dim: int = 2, J: float = 1
     var_e = float(p @ (e - mean_e) ** 2)
     res = ExactThermodynamics(float(log_z / n), mean_e / n, beta**2 * var_e / n, float(p @ m), T)
     return (res, p) if return_probabilities else res
+
+
+@lru_cache(maxsize=8)
+def density_of_states(L: int, dim: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Joint density of states g(B, M) of the periodic lattice, by enumeration (L^dim <= 30).
+
+    B = sum over bonds s_i s_j and M = sum_i s_i; every (T, H, J) then follows from
+    Z = sum_{B,M} g(B, M) exp(beta (J B + H M)) without enumerating again. The
+    result is cached per (L, dim).
+
+    Returns
+    -------
+    bonds, magnetization, counts : ndarray
+        The occupied (B, M) pairs (int64) and their numbers of configurations (float64).
+
+    Examples
+    --------
+    >>> b, m, g = density_of_states(2, dim=1)      # a periodic 2-chain has two bonds
+    >>> sorted(zip(b.tolist(), m.tolist(), g.tolist()))
+    [(-2, 0, 2.0), (2, -2, 1.0), (2, 2, 1.0)]
+    """
+    L = check_positive_int(L, "L", minimum=2)
+    if dim not in (1, 2):
+        raise ValueError(f"dim must be 1 or 2 (got {dim!r})")
+    n = L**dim
+    if n > _MAX_ENUMERATED_SPINS:
+        raise ValueError(f"L: enumeration needs L^dim <= {_MAX_ENUMERATED_SPINS} spins (got {n})")
+    shape = (L,) if dim == 1 else (L, L)
+    axes = (-1,) if dim == 1 else (-2, -1)
+    n_bonds = dim * n
+    width = 2 * n + 1
+    hist = np.zeros((2 * n_bonds + 1) * width, dtype=np.int64)
+    for chunk in iter_states(n, values=(-1, 1), bytes_per_state=16 * n):
+        conf = chunk.reshape((-1, *shape))
+        bonds = sum(np.sum(conf * np.roll(conf, -1, axis=ax), axis=axes, dtype=np.int64) for ax in axes)
+        mag = chunk.sum(axis=1, dtype=np.int64)
+        hist += np.bincount((bonds + n_bonds) * width + (mag + n), minlength=hist.size)
+    idx = np.flatnonzero(hist)
+    return idx // width - n_bonds, idx % width - n, hist[idx].astype(np.float64)
+
+
+def _from_density_of_states(L: int, dim: int, T: float, H: float, J: float) -> ExactThermodynamics:
+    bonds, mag, counts = density_of_states(L, dim)
+    n = L**dim
+    beta = 1.0 / T
+    e = -J * bonds - H * mag
+    logw = np.log(counts) - beta * e
+    log_z = logsumexp(logw)
+    p = np.exp(logw - log_z)
+    mean_e = float(p @ e)
+    var_e = float(p @ (e - mean_e) ** 2)
+    return ExactThermodynamics(float(log_z / n), mean_e / n, beta**2 * var_e / n,
+                               float(p @ np.abs(mag)) / n, T)
 
 
 def onsager(T: float) -> ExactThermodynamics:
