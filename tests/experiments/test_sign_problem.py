@@ -95,7 +95,7 @@ def test_full_mode_path_lifts_the_phase_factor_on_8x8():
     """The full mode's 8 x 8 lattice, network (2 V hidden units started on the Gaussian
     thimble) and learning rate at mu = 1.2, where the real plane keeps almost no phase
     (0.02 +- 0.02 from 2000 samples); fewer epochs and samples keep the test bounded."""
-    ds = sp.run(mu=(1.2,), n_epochs=2, n_samples=400, n_warmup=50, n_blocks=10, rng=4)
+    ds = sp.run(mu=(1.2,), n_epochs=1, n_samples=300, n_blocks=10, rng=4)
     assert ds.attrs["parameter_Lt"] == 8 and ds.attrs["parameter_n_hidden"] == 128
     real, opt = ds.sel(contour="real", mu=1.2), ds.sel(contour="optimized", mu=1.2)
     gain = float(opt.phase_factor - real.phase_factor)
