@@ -143,10 +143,10 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path
     base = command()
     run_dir = tmp_path / "hopfield_capacity.run"
 
-    # 1. killed outright (SIGKILL) while local processes work
-    proc = subprocess.Popen(base, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # 1. killed outright (SIGKILL to the run and its worker processes) while local processes work
+    proc = subprocess.Popen(base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     _wait_for_points(run_dir, 2, proc)
-    proc.kill()
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     first = {p: p.stat().st_mtime_ns for p in run_dir.glob("**/points/*.nc")}
     assert 2 <= len(first) < 14
