@@ -131,9 +131,11 @@ def _wait_for_points(folder, n, proc, limit=120.0):
 
 @pytest.mark.slow
 def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, capsys):
-    params = ["-p", "n_units=300,500", "-p", "alpha=0.05,0.1,0.14,0.2", "-p", "n_realizations=3",
+    alphas = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.24)
+    n_points = 2 * len(alphas) + 3 * 2   # (n_units x alpha) and (model x alpha_model)
+    params = ["-p", "n_units=300,500", "-p", "alpha=" + ",".join(map(str, alphas)), "-p", "n_realizations=3",
               "-p", "n_probes=10", "-p", "model_units=100", "-p", "alpha_model=0.2,0.5"]
-    kwargs = dict(n_units=(300, 500), alpha=(0.05, 0.1, 0.14, 0.2), n_realizations=3, n_probes=10,
+    kwargs = dict(n_units=(300, 500), alpha=alphas, n_realizations=3, n_probes=10,
                   model_units=100, alpha_model=(0.2, 0.5))
 
     def command(seed=21):
@@ -149,7 +151,8 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     first = {p: p.stat().st_mtime_ns for p in run_dir.glob("**/points/*.nc")}
-    assert 2 <= len(first) < 14
+    # a busy machine may let several points land before the kill: keep room to interrupt
+    assert 2 <= len(first) <= n_points - 6, len(first)
 
     # a resume with another seed, or a fresh run over it, is refused and changes nothing
     kept = snapshot(run_dir)
@@ -170,7 +173,7 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path
     assert err.strip().endswith("rerun with --resume to finish") and "Traceback" not in err
     second = {p: p.stat().st_mtime_ns for p in run_dir.glob("**/points/*.nc")}
     assert all(second[p] == t for p, t in first.items())  # finished points were not redone
-    assert len(second) < 14
+    assert len(second) < n_points
 
     # 3. resumed to the end: only the missing points are computed
     done = subprocess.run([*base, "--resume"], capture_output=True, text=True, timeout=300)
