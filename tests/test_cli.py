@@ -164,8 +164,11 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path
     assert snapshot(run_dir) == kept
 
     # 2. resumed in-process order, then interrupted with Ctrl-C (SIGINT)
+    # Ctrl-C as in a terminal: the child starts with SIGINT at its default disposition
+    # even when the test process itself was started with SIGINT ignored
     proc = subprocess.Popen([*base, "--resume", "--scheduler", "serial"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_points(run_dir, len(first) + 2, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
