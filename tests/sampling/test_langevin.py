@@ -51,17 +51,23 @@ def _energy_and_prior(X, y):
     return energy, log_prior
 
 
+
+def _z_against_exact(ds, X, y, betas):
+    """Exact log Z(beta) and the z-scores of the estimated log Z (beta > 0) and <E>."""
+    exact = np.array([_log_z_exact(X, y, b) for b in betas])
+    h = 1e-6
+    exact_e = np.array([-(_log_z_exact(X, y, b + h) - _log_z_exact(X, y, b)) / h for b in betas])
+    z_log_z = (ds.log_z.values[1:] - exact[1:]) / ds.log_z_se.values[1:]
+    z_energy = (ds.energy.values - exact_e) / ds.energy_se.values
+    return exact, z_log_z, z_energy
+
 def test_mala_log_partition_matches_bayesian_linear_regression():
     X, y = _regression()
     energy, log_prior = _energy_and_prior(X, y)
     betas = beta_ladder(1.0, 10, power=2)
     ds = thermodynamics(energy, np.zeros(DIM), betas, 3000, log_prior_fn=log_prior, method="mala",
                         step_size=0.2 / (1 + 5 * betas), n_warmup=200, rng=1)
-    exact = np.array([_log_z_exact(X, y, b) for b in betas])
-    h = 1e-6
-    exact_e = np.array([-(_log_z_exact(X, y, b + h) - _log_z_exact(X, y, b)) / h for b in betas])
-    z_log_z = (ds.log_z.values[1:] - exact[1:]) / ds.log_z_se.values[1:]
-    z_energy = (ds.energy.values - exact_e) / ds.energy_se.values
+    exact, z_log_z, z_energy = _z_against_exact(ds, X, y, betas)
     assert np.all(np.abs(z_log_z) < 3), z_log_z
     assert np.all(np.abs(z_energy) < 3.5), z_energy
     # the effect is far larger than the error bar: log Z(1) is -20 nats, its error ~0.05
@@ -78,11 +84,7 @@ def test_hmc_log_partition_matches_bayesian_linear_regression():
     betas = beta_ladder(1.0, 10, power=2)
     ds = thermodynamics(energy, np.zeros(DIM), betas, 2000, log_prior_fn=log_prior, method="hmc",
                         n_warmup=300, rng=3)
-    exact = np.array([_log_z_exact(X, y, b) for b in betas])
-    h = 1e-6
-    exact_e = np.array([-(_log_z_exact(X, y, b + h) - _log_z_exact(X, y, b)) / h for b in betas])
-    z_log_z = (ds.log_z.values[1:] - exact[1:]) / ds.log_z_se.values[1:]
-    z_energy = (ds.energy.values - exact_e) / ds.energy_se.values
+    exact, z_log_z, z_energy = _z_against_exact(ds, X, y, betas)
     assert np.all(np.abs(z_log_z) < 3), z_log_z
     assert np.all(np.abs(z_energy) < 3), z_energy
     assert ds.log_z_se.values[-1] < 0.01 * abs(exact[-1])
