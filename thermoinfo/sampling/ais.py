@@ -57,9 +57,10 @@ weight ratio and the draw at beta_k come from one sigmoid:
     P(h = 1 | v) at beta_k = sigmoid(z) e^d / r
 
 (binary units; for spins psi(z) = -z + log(1 + e^{2z})), with expm1 from its
-Taylor series while |d| < 0.05 and everything in float64 otherwise. Each run
-takes its U(0, 1) numbers from the caller's generator, and every run's
-arithmetic is the same whatever the number of BLAS threads. Units are drawn
+Taylor series while |d| < 0.05 and everything in float64 otherwise. The runs
+are split into chunks of about 64, annealed independently (on as many threads
+as there are cores), each with its own random stream spawned from the caller's
+generator: every run's numbers are the same whatever the number of threads. Units are drawn
 by the one block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`.
 """
 
@@ -67,11 +68,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numba
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from thermoinfo._validation import as_rng, check_positive_int
 from thermoinfo.sampling.gibbs import check_units, draw_units, unit_log_partition
@@ -286,7 +290,7 @@ def _softplus(z):
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, fastmath=_FAST, nogil=True)
 def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, draw, uniforms, h):
     """Add ``log f_now(v) - log f_prev(v)`` to every run's log weight; if ``draw``,
     then draw h ~ p_now(h | v).
@@ -357,7 +361,7 @@ def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, dra
                 h[r, a] = high if uniforms[r, a] < es[a] else low
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, fastmath=_FAST, nogil=True)
 def _draw_visible(y, b, b_a, beta, spin, uniforms, field, v):
     """v ~ p_beta(v | h) with ``y = h.W^T``: field beta (y + b) + (1 - beta) b_A
     (in the precision of ``field``)."""
@@ -369,11 +373,75 @@ def _draw_visible(y, b, b_a, beta, spin, uniforms, field, v):
         draw_units(field[r], 1.0, spin, uniforms[r, nh:], v[r])
 
 
+#: Runs per chunk: the runs are split into chunks of about this many (at least two
+#: chunks when there are two runs or more), each annealed by its own random stream
+#: (:meth:`numpy.random.Generator.spawn`), so that the numbers a seed gives do not
+#: depend on how many threads anneal the chunks.
+_RUNS_PER_CHUNK = 64
+
+
+def _chunk_bounds(n_runs: int) -> np.ndarray:
+    """Boundaries of the nearly equal chunks the runs are split into."""
+    n_chunks = max(min(n_runs, 2), -(-n_runs // _RUNS_PER_CHUNK))
+    return np.linspace(0, n_runs, n_chunks + 1).round().astype(np.int64)
+
+
+def _resolve_threads(n_threads: Any) -> int:
+    if n_threads is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return check_positive_int(n_threads, "n_threads")
+
+
+def _anneal(problem: tuple, v: np.ndarray, log_w: np.ndarray, rec_w: np.ndarray, rec_v: np.ndarray,
+            draw_start: bool, rng: np.random.Generator) -> None:
+    """Anneal the runs whose states are the rows of ``v`` along the whole schedule.
+
+    Adds each run's log weight to ``log_w`` and fills the recorded weights and
+    states (``rec_w``, ``rec_v``: the columns of these runs); ``v`` holds the
+    start states (drawn here from the base model when ``draw_start``) and ends
+    with the final ones. All randomness comes from ``rng``.
+    """
+    W, Wt, b, c, b_a, c_a, path, spin, record_at = problem
+    n_runs, n_visible = v.shape
+    n_hidden = W.shape[1]
+    if draw_start:
+        draw_units(np.broadcast_to(b_a, (n_runs, n_visible)).ravel(), 1.0, spin,
+                   rng.random(n_runs * n_visible), v.reshape(-1))
+    if 0 in record_at:
+        rec_v[record_at[0]] = v
+    x = np.empty((n_runs, n_hidden), dtype=W.dtype)
+    y = np.empty((n_runs, n_visible), dtype=W.dtype)
+    h = np.empty((n_runs, n_hidden), dtype=W.dtype)
+    field = np.empty((n_runs, n_visible), dtype=W.dtype)
+    np.matmul(v, W, out=x)
+    delta_bias = b - b_a
+    n_steps = path.shape[0]
+    block = max(1, min(256, (1 << 22) // (n_runs * (n_hidden + n_visible))))
+    uniforms = np.empty(0)
+    for k in range(1, n_steps):
+        last = k == n_steps - 1
+        if (k - 1) % block == 0:
+            uniforms = rng.random((block, n_runs, n_hidden + n_visible), dtype=np.float32)
+        u = uniforms[(k - 1) % block]
+        beta = path[k]
+        _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, beta, path[k - 1], spin, not last,
+                               u, h)
+        if k in record_at:
+            rec_w[record_at[k]] = log_w
+            rec_v[record_at[k]] = v
+        if last:
+            break
+        np.matmul(h, Wt, out=y)
+        _draw_visible(y, b, b_a, beta, spin, u, field, v)
+        np.matmul(v, W, out=x)
+
+
+
 def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
         units: str = "binary", *, betas: Any = None, n_runs: int = 100,
         base_visible_bias: Any = None, base_hidden_bias: Any = None, reverse: bool = False,
-        init: Any = None, record: Sequence[int] = (), rng: Any = None, dtype: Any = np.float64
-        ) -> AISResult | tuple[AISResult, dict[str, np.ndarray]]:
+        init: Any = None, record: Sequence[int] = (), rng: Any = None, dtype: Any = np.float64,
+        n_threads: int | None = None) -> AISResult | tuple[AISResult, dict[str, np.ndarray]]:
     """Estimate log Z of an RBM by (reverse) annealed importance sampling.
 
     Parameters
@@ -406,6 +474,12 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
     dtype : numpy dtype
         Precision of the weights in the products (float64 default; float32 halves
         the memory traffic and changes log Z by about 1e-6 per hidden unit).
+    n_threads : int, optional
+        Threads that anneal the chunks of runs at once (default: the cores this
+        process may use). The runs are split into chunks of about 64 (at least
+        two), each with its own random stream spawned from ``rng``, so a seed
+        gives the same numbers whatever ``n_threads`` is (BLAS runs on one
+        thread per chunk).
 
     Returns
     -------
@@ -452,43 +526,33 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
             raise ValueError("record is only available for forward AIS")
     else:
         v = np.empty((n_runs, n_visible), dtype=dtype)
-        draw_units(np.broadcast_to(b_a, (n_runs, n_visible)).ravel(), 1.0, spin,
-                   rng.random(n_runs * n_visible), v.reshape(-1))
     record_at = {int(k): i for i, k in enumerate(record)}
     if any(k < 0 or k >= path.shape[0] for k in record_at):
         raise ValueError(f"record must hold schedule indices in [0, {path.shape[0] - 1}]")
     rec_w = np.zeros((len(record_at), n_runs))
     rec_v = np.empty((len(record_at), n_runs, n_visible), dtype=np.int8)
-    if 0 in record_at:
-        rec_v[record_at[0]] = v
 
+    bounds = _chunk_bounds(n_runs)
+    streams = rng.spawn(len(bounds) - 1)
     Wt = np.ascontiguousarray(W.T)
-    x = np.empty((n_runs, n_hidden), dtype=W.dtype)
-    y = np.empty((n_runs, n_visible), dtype=W.dtype)
-    h = np.empty((n_runs, n_hidden), dtype=W.dtype)
-    field = np.empty((n_runs, n_visible), dtype=W.dtype)
-    np.matmul(v, W, out=x)
-    delta_bias = b - b_a
     log_w = np.zeros(n_runs)
-    n_steps = path.shape[0]
-    block = max(1, min(256, (1 << 22) // (n_runs * (n_hidden + n_visible))))
-    uniforms = np.empty(0)
-    for k in range(1, n_steps):
-        last = k == n_steps - 1
-        if (k - 1) % block == 0:
-            uniforms = rng.random((block, n_runs, n_hidden + n_visible), dtype=np.float32)
-        u = uniforms[(k - 1) % block]
-        beta = path[k]
-        _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, beta, path[k - 1], spin, not last,
-                               u, h)
-        if k in record_at:
-            rec_w[record_at[k]] = log_w
-            rec_v[record_at[k]] = v
-        if last:
-            break
-        np.matmul(h, Wt, out=y)
-        _draw_visible(y, b, b_a, beta, spin, u, field, v)
-        np.matmul(v, W, out=x)
+    problem = (W, Wt, b, c, b_a, c_a, path, spin, record_at)
+
+    def anneal(i: int) -> None:
+        lo, hi = bounds[i], bounds[i + 1]
+        _anneal(problem, v[lo:hi], log_w[lo:hi], rec_w[:, lo:hi], rec_v[:, lo:hi], not reverse,
+                streams[i])
+
+    n_workers = min(len(bounds) - 1, _resolve_threads(n_threads))
+    # one BLAS thread per chunk: multi-threaded BLAS sums in another order, and
+    # float32 products that differ in the last bit change some draws
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_workers == 1:
+            for i in range(len(bounds) - 1):
+                anneal(i)
+        else:
+            with ThreadPoolExecutor(n_workers) as pool:
+                list(pool.map(anneal, range(len(bounds) - 1)))
 
     est, se, lo, hi = log_mean_exp(log_w)
     ess = effective_sample_size(log_w)
