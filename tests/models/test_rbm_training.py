@@ -9,8 +9,17 @@ from thermoinfo._enumerate import states
 from thermoinfo._errors import NonFiniteParameterError
 from thermoinfo.models import RBM
 from thermoinfo.models.rbm import EpochState, sample_exact
+from thermoinfo.sampling import contrastive_divergence
 
 UNITS = ["binary", "spin"]
+#: the numba driver (products in numba) and the numpy-BLAS driver of the training kernels
+DRIVERS = ["train_minibatches", "train_minibatches_blas"]
+
+
+def _force_driver(rbm, driver):
+    """Make ``rbm`` train with ``driver`` whatever its sizes."""
+    rbm._blas_min_work = 0 if driver == "train_minibatches_blas" else np.inf
+    return rbm
 
 
 def _random_params(nv, nh, seed, scale=0.5):
@@ -34,14 +43,14 @@ def _exact_hidden_marginal(W, b, c, units):
 
 
 @pytest.mark.parametrize("units", UNITS)
-@pytest.mark.parametrize("seed", [21, 22, 23])
-def test_pcd_persistent_chains_match_enumeration(units, seed):
+@pytest.mark.parametrize(("seed", "driver"), [(21, DRIVERS[0]), (22, DRIVERS[0]), (23, DRIVERS[1])])
+def test_pcd_persistent_chains_match_enumeration(units, seed, driver):
     # a vanishing learning rate freezes the model; the persistent chains then run
     # block Gibbs on it and must reach its exact hidden marginal
     W, b, c = _random_params(4, 3, seed)
     n_chains = 1500
-    rbm = RBM.from_params(W, b, c, units=units, method="pcd", batch_size=n_chains,
-                          learning_rate=1e-300, rng=seed)
+    rbm = _force_driver(RBM.from_params(W, b, c, units=units, method="pcd", batch_size=n_chains,
+                                        learning_rate=1e-300, rng=seed), driver)
     lo, hi = (0, 1) if units == "binary" else (-1, 1)
     X = np.full((n_chains, 4), hi, dtype=np.int8)
     for _ in range(25):
@@ -78,8 +87,9 @@ def _matches(estimate, exact, sd, n, z=4.5):
     return all(np.all(np.abs(e - x) <= z * s / np.sqrt(n) + 1e-4) for e, x, s in zip(estimate, exact, sd))
 
 
+@pytest.mark.parametrize("driver", DRIVERS)
 @pytest.mark.parametrize("units", UNITS)
-def test_cd_update_estimates_the_exact_gradient(units):
+def test_cd_update_estimates_the_exact_gradient(units, driver):
     # CD-25 with one minibatch holding all the data: the data term is exact (hidden
     # means), the model term an average over n chains that have mixed (4 x 3 units);
     # the update divided by the learning rate must match the exact gradient within
@@ -88,8 +98,8 @@ def test_cd_update_estimates_the_exact_gradient(units):
     n = 4000
     X, _ = sample_exact(W + 0.3, b - 0.5, c + 1.0, units, n, rng=1)  # data from another model
     lr = 1e-3
-    rbm = RBM.from_params(W, b, c, units=units, method="cd", k=25, batch_size=n,
-                          learning_rate=lr, rng=2)
+    rbm = _force_driver(RBM.from_params(W, b, c, units=units, method="cd", k=25, batch_size=n,
+                                        learning_rate=lr, rng=2), driver)
     rbm.partial_fit(X)
     exact, sd = _exact_gradient(W, b, c, units, X)
     W, b, c = (a.astype(np.float32).astype(float) for a in (W, b, c))  # float32 training
@@ -190,11 +200,12 @@ def test_spin_training_runs_and_learns_a_bias():
     assert rbm.log_likelihood(X) > 6 * np.log(0.5)
 
 
-def test_non_finite_parameters_stop_training_with_the_step():
-    X = np.ones((40, 4), dtype=np.int8)
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_non_finite_parameters_stop_training_with_the_step(driver):
     X = np.random.default_rng(0).integers(0, 2, (40, 4)).astype(np.int8)
     # learning_rate * weight_decay = 3 makes every step multiply the weights by -2
-    rbm = RBM(4, 2, learning_rate=10.0, weight_decay=0.3, batch_size=10, n_epochs=400, rng=0)
+    rbm = _force_driver(RBM(4, 2, learning_rate=10.0, weight_decay=0.3, batch_size=10, n_epochs=400,
+                            rng=0), driver)
     with pytest.raises(NonFiniteParameterError, match=r"step (\d+)") as info:
         rbm.fit(X)
     assert "learning_rate" in str(info.value)
@@ -223,14 +234,17 @@ def test_training_state_is_converted_once():
     assert isinstance(rbm.log_likelihood(X), float)
 
 
-def test_pcd_minibatches_follow_scikit_learns_algorithm():
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_pcd_minibatches_follow_scikit_learns_algorithm(driver):
     # scikit-learn's BernoulliRBM._fit written out in numpy, fed the same U(0, 1)
     # numbers: hidden means of the data; v drawn from the persistent hidden chains;
     # hidden means of that v for the negative statistics; the chains resampled
     # from those means; learning rate times the minibatch-mean gradient
     from scipy.special import expit
 
-    from thermoinfo.sampling.contrastive_divergence import train_minibatches, uniforms_needed
+    from thermoinfo.sampling.contrastive_divergence import uniforms_needed
+
+    train_minibatches = getattr(contrastive_divergence, driver)
 
     r = np.random.default_rng(5)
     nv, nh, batch, n_batches = 16, 9, 7, 12
@@ -283,3 +297,73 @@ def test_draw_returns_the_conditional_means_it_draws_from(units):
     p_on = expit(x if units == "binary" else 2 * x)
     clear = np.abs(u - p_on) > 1e-6
     np.testing.assert_array_equal((out == 1)[clear], (u < p_on)[clear])
+
+
+@pytest.mark.parametrize("units", UNITS)
+@pytest.mark.parametrize(("method", "k"), [("pcd", 1), ("pcd", 3), ("cd", 2)])
+def test_blas_driver_reproduces_the_numba_driver(units, method, k):
+    # the two drivers run the same steps on the same uniforms: the same parameters
+    # (to float32 rounding), velocities and chains; 33 rows in minibatches of 7 leave
+    # a last minibatch of 5; momentum and weight decay are on
+    from thermoinfo.sampling.contrastive_divergence import uniforms_needed
+
+    r = np.random.default_rng(8)
+    nv, nh, batch, n_batches = 12, 6, 7, 5
+    lo = 0 if units == "binary" else -1
+    X = np.where(r.random((33, nv)) < 0.4, 1, lo).astype(np.float32)
+    order = r.permutation(33).astype(np.int64)
+    per_batch = uniforms_needed(batch, nv, nh, k, method == "pcd")
+    uniforms = r.random(n_batches * per_batch, dtype=np.float32)
+    start = (r.normal(0, 0.5, (nv, nh)).astype(np.float32), r.normal(0, 0.5, nv).astype(np.float32),
+             r.normal(0, 0.5, nh).astype(np.float32))
+    chains0 = np.where(r.random((batch, nh)) < 0.5, 1, lo).astype(np.int8)
+    results = []
+    for driver in DRIVERS:
+        W, b, c = (a.copy() for a in start)
+        vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
+        chains = chains0.copy()
+        failed = getattr(contrastive_divergence, driver)(
+            X, order, 0, n_batches, batch, W, b, c, *vel, chains, method == "pcd", k, 0.2, 0.5, 0.01,
+            units == "spin", True, True, uniforms)
+        assert failed == -1
+        results.append((W, b, c, *vel, chains))
+    assert np.max(np.abs(results[0][0] - start[0])) > 0.05  # the updates are resolved
+    for numba_arr, blas_arr in zip(*results):
+        np.testing.assert_allclose(blas_arr, numba_arr, rtol=0, atol=2e-5)
+    np.testing.assert_array_equal(results[1][-1], results[0][-1])
+
+
+def test_training_does_not_depend_on_threads_prefetch_or_driver():
+    # the same seed gives the same model whether the uniforms are drawn ahead in a
+    # thread or in turn, whichever driver runs, with one BLAS thread or two
+    from threadpoolctl import threadpool_limits
+
+    X = (np.random.default_rng(4).random((300, 256)) < 0.3).astype(np.int8)
+
+    def fit(threads, prefetch, driver):
+        rbm = _force_driver(RBM(256, 64, batch_size=50, n_epochs=2, rng=3), driver)
+        rbm._prefetch_uniforms = prefetch
+        with threadpool_limits(threads):
+            return rbm.fit(X)
+
+    ref = fit(1, False, DRIVERS[0])
+    for threads, prefetch, driver in [(2, True, DRIVERS[0]), (1, True, DRIVERS[1]),
+                                      (2, True, DRIVERS[1])]:
+        other = fit(threads, prefetch, driver)
+        np.testing.assert_array_equal(other.persistent_chains_, ref.persistent_chains_)
+        for name in ("weights_", "visible_bias_", "hidden_bias_"):
+            np.testing.assert_allclose(getattr(other, name), getattr(ref, name), rtol=0, atol=2e-5)
+
+
+def test_uniform_blocks_cover_every_minibatch_in_order():
+    from thermoinfo.models.rbm import _uniform_blocks
+
+    for prefetch in (False, True):
+        rng = np.random.default_rng(6)
+        blocks = list(_uniform_blocks(rng, 1000, 300, prefetch))
+        assert [b[0] for b in blocks] == [0] + [b[1] for b in blocks[:-1]] and blocks[-1][1] == 1000
+        assert len(blocks) > 2 and blocks[1][1] - blocks[1][0] == 2 * (blocks[0][1] - blocks[0][0])
+        drawn = np.concatenate([b[2] for b in blocks])
+        ref = np.random.default_rng(6)
+        np.testing.assert_array_equal(drawn, ref.random(300_000, dtype=np.float32))
+        assert rng.bit_generator.state == ref.bit_generator.state  # nothing drawn beyond

@@ -36,6 +36,7 @@ extraction by machine learning", arXiv:1810.08179 (the spectrum of W W^T).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -43,6 +44,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,7 @@ from thermoinfo.models.rbm_exact import (
 )
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import AISBracket, AISResult, ais, base_rate_bias, log_mean_exp
-from thermoinfo.sampling.contrastive_divergence import train_minibatches, uniforms_needed
+from thermoinfo.sampling.contrastive_divergence import BLAS_MIN_WORK, choose_driver, uniforms_needed
 
 __all__ = [
     "RBM",
@@ -152,6 +154,48 @@ class _Progress:
 
     def close(self) -> None:
         self.bar.close()
+
+
+_PREFETCH: list[ThreadPoolExecutor] = []
+
+
+def _uniform_blocks(rng: np.random.Generator, n_batches: int, per_batch: int, prefetch: bool = True
+                    ) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Yield ``(first, last, uniforms)``: the U(0, 1) numbers (float32) of minibatches
+    ``first .. last - 1``, in blocks that start small and double up to 4 MiB.
+
+    With ``prefetch`` the next block is drawn in a background thread while the caller
+    trains on the current one (the training kernels and numpy's generators release
+    the GIL): the same numbers in the same order as drawing them in turn, and the
+    generator is never used by two threads at once.
+    """
+    first_size = max(1, (1 << 14) // per_batch)
+    max_size = max(1, (1 << 20) // per_batch)
+    spans = []
+    first, size = 0, first_size
+    while first < n_batches:
+        last = min(n_batches, first + size)
+        spans.append((first, last))
+        first, size = last, min(max_size, 2 * size)
+
+    def draw(span: tuple[int, int]) -> np.ndarray:
+        return rng.random((span[1] - span[0]) * per_batch, dtype=np.float32)
+
+    if not prefetch or len(spans) == 1:
+        for span in spans:
+            yield (*span, draw(span))
+        return
+    if not _PREFETCH:
+        _PREFETCH.append(ThreadPoolExecutor(1, thread_name_prefix="thermoinfo-uniforms"))
+    pending = _PREFETCH[0].submit(draw, spans[0])
+    try:
+        for j, span in enumerate(spans):
+            uniforms = pending.result()
+            pending = _PREFETCH[0].submit(draw, spans[j + 1]) if j + 1 < len(spans) else None
+            yield (*span, uniforms)
+    finally:
+        if pending is not None:
+            pending.result()  # the generator is free again before the caller uses it
 
 
 def _check_estimate(result: AISResult | AISBracket) -> None:
@@ -259,6 +303,12 @@ class RBM:
         self.callbacks = callbacks
         self.progress = progress
         self._validate_hyper()
+
+    #: Training drivers (:func:`~thermoinfo.sampling.contrastive_divergence.choose_driver`):
+    #: products of at least this many multiply-adds go to numpy's BLAS.
+    _blas_min_work = BLAS_MIN_WORK
+    #: Draw the next block of uniforms in a background thread during training.
+    _prefetch_uniforms = True
 
     # -- checks ----------------------------------------------------------------------------
     def _validate_hyper(self) -> None:
@@ -368,20 +418,19 @@ class RBM:
         n_batches = -(-n // self.batch_size)
         persistent = self.method == "pcd"
         per_batch = uniforms_needed(self.batch_size, self.n_visible, self.n_hidden, self.k, persistent)
-        span = max(1, (1 << 20) // per_batch)  # minibatches per block of uniforms (4 MiB)
+        driver = choose_driver(self.batch_size, self.batch_size, self.n_visible, self.n_hidden,
+                               self._blas_min_work)
+        args = (int(self.batch_size), W, b, c, vel_w, vel_b, vel_c, chains, persistent, int(self.k),
+                float(self.learning_rate), float(self.momentum), float(self.weight_decay),
+                self.units == "spin", bool(self.use_visible_bias), bool(self.use_hidden_bias))
         failed = -1
-        for first in range(0, n_batches, span):
-            last = min(n_batches, first + span)
-            uniforms = rng.random((last - first) * per_batch, dtype=np.float32)
-            with np.errstate(over="ignore", invalid="ignore"):  # non-finite updates are caught below
-                failed = train_minibatches(X, order, first, last, int(self.batch_size), W, b, c, vel_w,
-                                           vel_b, vel_c, chains, persistent, int(self.k),
-                                           float(self.learning_rate), float(self.momentum),
-                                           float(self.weight_decay), self.units == "spin",
-                                           bool(self.use_visible_bias), bool(self.use_hidden_bias),
-                                           uniforms)
-            if failed >= 0:
-                break
+        with np.errstate(over="ignore", invalid="ignore"):  # non-finite updates are caught below
+            blocks = _uniform_blocks(rng, n_batches, per_batch, self._prefetch_uniforms)
+            with contextlib.closing(blocks):
+                for first, last, uniforms in blocks:
+                    failed = driver(X, order, first, last, *args, uniforms)
+                    if failed >= 0:
+                        break
         done = n_batches if failed < 0 else failed
         self.n_steps_ += done
         if failed >= 0:

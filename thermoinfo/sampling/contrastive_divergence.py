@@ -1,4 +1,4 @@
-"""Contrastive-divergence training of RBMs: numba kernels over whole epochs.
+"""Contrastive-divergence training of RBMs: kernels over blocks of minibatches.
 
 For an RBM with ``E(v, h) = -v.W.h - b.v - c.h`` the log-likelihood gradient is
 
@@ -25,46 +25,106 @@ caller (:func:`uniforms_needed` per minibatch); units are drawn by the one
 block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`, which also
 returns the hidden means from the same sigmoid. The minibatch and the negative
 samples are stacked, the hidden means scaled by 1/m and -1/n_chains, so that
-one product ``V.T @ H`` is the weight gradient. All products are float32 BLAS
-GEMMs (numba's ``np.dot``); sums of the rows of W selected by the non-zero
-binary units measured no faster at any of the benchmark's sizes.
+one product ``V.T @ H`` is the weight gradient; with PCD the hidden fields of
+the minibatch and of the negative samples are one product too.
+
+Two drivers run the same steps (the same numba kernels for gathering, drawing,
+the gradients and the update) and differ only in who computes the products:
+:func:`train_minibatches` is one numba call for a whole block of minibatches,
+its products numba's ``np.dot`` (no per-minibatch call from Python: right for
+small layers, where a minibatch takes microseconds);
+:func:`train_minibatches_blas` drives the minibatches from Python with numpy's
+own BLAS, which runs large products on all the threads numpy's thread pool
+allows. :func:`choose_driver` picks the second when one stacked product has at
+least :data:`BLAS_MIN_WORK` multiply-adds. Both consume the same uniforms in the
+same order and give the same parameters to float32 rounding.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numba
 import numpy as np
 
 from thermoinfo.sampling.gibbs import draw_units
 
-__all__ = ["train_minibatches", "uniforms_needed"]
+__all__ = ["BLAS_MIN_WORK", "choose_driver", "train_minibatches", "train_minibatches_blas",
+           "uniforms_needed"]
+
+#: Multiply-adds of one stacked product ``(batch_size + n_chains) x n_visible x n_hidden``
+#: from which :func:`choose_driver` drives the minibatches with numpy's BLAS.
+BLAS_MIN_WORK = 1 << 22
 
 _FAST = {"reassoc", "contract", "arcp"}  # reordering only: NaN and inf checks stay exact
 _F32 = np.float32
 
-@numba.njit(cache=True, fastmath=_FAST)
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _gather(X, order, start, m, vs):
+    """Rows ``X[order[start:start + m]]`` into ``vs[:m]``."""
+    for r in range(m):
+        vs[r] = X[order[start + r]]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _add_bias(out, n, bias):
     for r in range(n):
         for j in range(bias.shape[0]):
             out[r, j] += bias[j]
 
 
-@numba.njit(cache=True, fastmath=_FAST)
-def _means(field, spin, out):
-    """Conditional means of units in ``field``: tanh (spins) or sigmoid (binary)."""
-    for a in range(field.shape[0]):
-        x = field[a]
-        if spin:
-            out[a] = math.tanh(x)
-        else:
-            e = math.exp(-abs(x))
-            inv = _F32(1) / (_F32(1) + e)
-            out[a] = inv if x >= 0 else e * inv
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _means(field, n, spin, out):
+    """Conditional means of the units in rows ``[0, n)`` of ``field``: tanh (spins)
+    or sigmoid (binary), the data term of PCD (no draw)."""
+    one = _F32(1)
+    for r in range(n):
+        for a in range(field.shape[1]):
+            x = field[r, a]
+            if spin:
+                out[r, a] = math.tanh(x)
+            else:
+                e = math.exp(-abs(x))
+                inv = one / (one + e)
+                out[r, a] = inv if x >= 0 else e * inv
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _draw(field, n, bias, spin, uniforms, pos, out, means):
+    """Add ``bias`` to rows ``[0, n)`` of ``field`` and draw those units into
+    ``out`` (their means into ``means``, when given) from ``uniforms[pos:]``;
+    returns the position after the uniforms used."""
+    _add_bias(field, n, bias)
+    size = n * field.shape[1]
+    if means is None:
+        draw_units(field[:n].reshape(-1), _F32(1), spin, uniforms[pos:pos + size], out[:n].reshape(-1))
+    else:
+        draw_units(field[:n].reshape(-1), _F32(1), spin, uniforms[pos:pos + size], out[:n].reshape(-1),
+                   means[:n].reshape(-1))
+    return pos + size
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _gradients(vs, hs, m, nc, grad_b, grad_c):
+    """Bias gradients of the stacked rows (the minibatch ``[0, m)``, the negative
+    samples ``[m, m + nc)``), and the hidden means scaled by 1/m and -1/nc in place
+    so that ``vs[:m + nc].T @ hs[:m + nc]`` is the weight gradient."""
+    pos_scale = _F32(1) / _F32(m)
+    neg_scale = -_F32(1) / _F32(nc)
+    grad_b[:] = _F32(0)
+    grad_c[:] = _F32(0)
+    for r in range(m + nc):
+        s = pos_scale if r < m else neg_scale
+        for i in range(vs.shape[1]):
+            grad_b[i] += s * vs[r, i]
+        for a in range(hs.shape[1]):
+            hs[r, a] *= s
+            grad_c[a] += hs[r, a]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _velocity(param, vel, grad, learning_rate, momentum, decay):
     """vel = momentum vel + lr (grad - decay param); True if param + vel stays finite."""
     flat_p = param.reshape(-1)
@@ -77,12 +137,48 @@ def _velocity(param, vel, grad, learning_rate, momentum, decay):
     return math.isfinite(check)
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _add(param, vel):
     flat_p = param.reshape(-1)
     flat_v = vel.reshape(-1)
     for j in range(flat_p.shape[0]):
         flat_p[j] += flat_v[j]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate, momentum,
+            weight_decay, update_b, update_c):
+    """Velocities from the gradients, then the parameters moved by them, unless a
+    parameter would become non-finite (then nothing moves; returns False)."""
+    lr = _F32(learning_rate)
+    mom = _F32(momentum)
+    zero = _F32(0)
+    finite = _velocity(W, vel_w, grad_w, lr, mom, _F32(weight_decay))
+    if update_b:
+        finite = _velocity(b, vel_b, grad_b, lr, mom, zero) and finite
+    if update_c:
+        finite = _velocity(c, vel_c, grad_c, lr, mom, zero) and finite
+    if finite:
+        _add(W, vel_w)
+        if update_b:
+            _add(b, vel_b)
+        if update_c:
+            _add(c, vel_c)
+    return finite
+
+
+@numba.njit(cache=True, nogil=True)
+def _chains_to_float(chains, hstate):
+    for r in range(chains.shape[0]):
+        for a in range(chains.shape[1]):
+            hstate[r, a] = chains[r, a]
+
+
+@numba.njit(cache=True, nogil=True)
+def _chains_to_int8(hstate, chains):
+    for r in range(chains.shape[0]):
+        for a in range(chains.shape[1]):
+            chains[r, a] = np.int8(hstate[r, a])
 
 
 def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, persistent: bool) -> int:
@@ -97,7 +193,7 @@ def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, pers
     return batch_size * (per_chain if persistent else per_chain + n_hidden)
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
                       chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
                       update_c, uniforms):
@@ -107,90 +203,126 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     ``chains`` (int8) holds hidden configurations: the persistent chains (PCD)
     or scratch chains of CD, ``batch_size`` rows. ``uniforms`` are the U(0, 1)
     numbers the sampling consumes in order (:func:`uniforms_needed` per
-    minibatch). The products are float32 BLAS GEMMs. Parameters, velocities and
-    chains are updated in place. Returns
-    the index of the first minibatch whose update would make a parameter
-    non-finite (that update is not applied), or -1.
+    minibatch). The products are numba's ``np.dot``. Parameters, velocities and
+    chains are updated in place. Returns the index of the first minibatch whose
+    update would make a parameter non-finite (that update is not applied), or -1.
     """
     n, nv = X.shape
     nh = W.shape[1]
-    lr = _F32(learning_rate)
-    mom = _F32(momentum)
-    decay = _F32(weight_decay)
-    zero = _F32(0)
-    one = _F32(1)
     n_chains = chains.shape[0]
     rows = batch_size + n_chains
     # rows [0, m) hold the minibatch and its hidden means / m, rows [m, m + nc) the
     # negative samples and minus their hidden means / nc: one product is the gradient
     vs = np.empty((rows, nv), dtype=np.float32)
     hs = np.empty((rows, nh), dtype=np.float32)
-    hfield = np.empty((max(batch_size, n_chains), nh), dtype=np.float32)
+    hfield = np.empty((rows, nh), dtype=np.float32)
     vfield = np.empty((n_chains, nv), dtype=np.float32)
     hstate = np.empty((n_chains, nh), dtype=np.float32)
     grad_w = np.empty((nv, nh), dtype=np.float32)
     grad_b = np.empty(nv, dtype=np.float32)
     grad_c = np.empty(nh, dtype=np.float32)
-    for r in range(n_chains):
-        for a in range(nh):
-            hstate[r, a] = chains[r, a]
+    _chains_to_float(chains, hstate)
     failed = -1
     pos = 0
     for t in range(first_batch, last_batch):
         start = t * batch_size
         m = min(n, start + batch_size) - start
-        for r in range(m):
-            vs[r] = X[order[start + r]]
-        np.dot(vs[:m], W, hfield[:m])
-        _add_bias(hfield, m, c)
-        if persistent:
-            for r in range(m):
-                _means(hfield[r], spin, hs[r])
-        else:
-            draw_units(hfield[:m].reshape(-1), one, spin, uniforms[pos:pos + m * nh],
-                       hstate[:m].reshape(-1), hs[:m].reshape(-1))
-            pos += m * nh
+        _gather(X, order, start, m, vs)
         nc = n_chains if persistent else m
         neg_v = vs[m:m + nc]
         neg_h = hs[m:m + nc]
-        for _ in range(k):
+        if not persistent:
+            np.dot(vs[:m], W, hfield[:m])
+            pos = _draw(hfield, m, c, spin, uniforms, pos, hstate, hs)
+        for step in range(k):
             np.dot(hstate[:nc], W.T, vfield[:nc])
-            _add_bias(vfield, nc, b)
-            draw_units(vfield[:nc].reshape(-1), one, spin, uniforms[pos:pos + nc * nv],
-                       neg_v.reshape(-1))
-            pos += nc * nv
-            np.dot(neg_v, W, hfield[:nc])
-            _add_bias(hfield, nc, c)
-            draw_units(hfield[:nc].reshape(-1), one, spin, uniforms[pos:pos + nc * nh],
-                       hstate[:nc].reshape(-1), neg_h.reshape(-1))
-            pos += nc * nh
-        pos_scale = one / _F32(m)
-        neg_scale = -one / _F32(nc)
-        grad_b[:] = zero
-        grad_c[:] = zero
-        for r in range(m + nc):
-            s = pos_scale if r < m else neg_scale
-            for i in range(nv):
-                grad_b[i] += s * vs[r, i]
-            for a in range(nh):
-                hs[r, a] *= s
-                grad_c[a] += hs[r, a]
+            pos = _draw(vfield, nc, b, spin, uniforms, pos, neg_v, None)
+            if persistent and step == k - 1:
+                # the last hidden fields of the chains and those of the minibatch: one product
+                np.dot(vs[:m + nc], W, hfield[:m + nc])
+                _add_bias(hfield, m, c)
+                _means(hfield, m, spin, hs)
+                pos = _draw(hfield[m:], nc, c, spin, uniforms, pos, hstate, neg_h)
+            else:
+                np.dot(neg_v, W, hfield[:nc])
+                pos = _draw(hfield, nc, c, spin, uniforms, pos, hstate, neg_h)
+        _gradients(vs, hs, m, nc, grad_b, grad_c)
         np.dot(vs[:m + nc].T, hs[:m + nc], grad_w)
-        finite = _velocity(W, vel_w, grad_w, lr, mom, decay)
-        if update_b:
-            finite = _velocity(b, vel_b, grad_b, lr, mom, zero) and finite
-        if update_c:
-            finite = _velocity(c, vel_c, grad_c, lr, mom, zero) and finite
-        if not finite:
+        if not _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate, momentum,
+                       weight_decay, update_b, update_c):
             failed = t
             break
-        _add(W, vel_w)
-        if update_b:
-            _add(b, vel_b)
-        if update_c:
-            _add(c, vel_c)
     if persistent:
-        for r in range(n_chains):
-            for a in range(nh):
-                chains[r, a] = np.int8(hstate[r, a])
+        _chains_to_int8(hstate, chains)
     return failed
+
+
+def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
+                           chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
+                           update_c, uniforms):
+    """:func:`train_minibatches` with the products in numpy's BLAS (same arguments,
+    same steps and kernels, same result), driven minibatch by minibatch from Python.
+
+    For layers large enough that one minibatch's products take far longer than a
+    call from Python: numpy's BLAS runs them on every thread its thread pool allows.
+    """
+    n, nv = X.shape
+    nh = W.shape[1]
+    n_chains = chains.shape[0]
+    rows = batch_size + n_chains
+    vs = np.empty((rows, nv), dtype=np.float32)
+    hs = np.empty((rows, nh), dtype=np.float32)
+    hfield = np.empty((rows, nh), dtype=np.float32)
+    vfield = np.empty((n_chains, nv), dtype=np.float32)
+    hstate = np.empty((n_chains, nh), dtype=np.float32)
+    grad_w = np.empty((nv, nh), dtype=np.float32)
+    grad_b = np.empty(nv, dtype=np.float32)
+    grad_c = np.empty(nh, dtype=np.float32)
+    _chains_to_float(chains, hstate)
+    failed = -1
+    pos = 0
+    for t in range(first_batch, last_batch):
+        start = t * batch_size
+        m = min(n, start + batch_size) - start
+        _gather(X, order, start, m, vs)
+        nc = n_chains if persistent else m
+        neg_v = vs[m:m + nc]
+        neg_h = hs[m:m + nc]
+        if not persistent:
+            np.dot(vs[:m], W, out=hfield[:m])
+            pos = _draw(hfield, m, c, spin, uniforms, pos, hstate, hs)
+        for step in range(k):
+            np.dot(hstate[:nc], W.T, out=vfield[:nc])
+            pos = _draw(vfield, nc, b, spin, uniforms, pos, neg_v, None)
+            if persistent and step == k - 1:
+                np.dot(vs[:m + nc], W, out=hfield[:m + nc])
+                _add_bias(hfield, m, c)
+                _means(hfield, m, spin, hs)
+                pos = _draw(hfield[m:], nc, c, spin, uniforms, pos, hstate, neg_h)
+            else:
+                np.dot(neg_v, W, out=hfield[:nc])
+                pos = _draw(hfield, nc, c, spin, uniforms, pos, hstate, neg_h)
+        _gradients(vs, hs, m, nc, grad_b, grad_c)
+        np.dot(vs[:m + nc].T, hs[:m + nc], out=grad_w)
+        if not _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate, momentum,
+                       weight_decay, update_b, update_c):
+            failed = t
+            break
+    if persistent:
+        _chains_to_int8(hstate, chains)
+    return failed
+
+
+def choose_driver(batch_size: int, n_chains: int, n_visible: int, n_hidden: int,
+                  min_work: int = BLAS_MIN_WORK) -> Callable[..., int]:
+    """The training driver for these sizes: :func:`train_minibatches_blas` when one
+    stacked product ``(batch_size + n_chains) x n_visible x n_hidden`` has at least
+    ``min_work`` multiply-adds, else :func:`train_minibatches`.
+
+    Examples
+    --------
+    >>> choose_driver(10, 10, 64, 20).__name__, choose_driver(100, 100, 784, 200).__name__
+    ('train_minibatches', 'train_minibatches_blas')
+    """
+    work = (batch_size + n_chains) * n_visible * n_hidden
+    return train_minibatches_blas if work >= min_work else train_minibatches
