@@ -26,9 +26,17 @@ of one epoch, measured apart from the timed runs.
 Then it times AIS (100 runs, the 14,500-step Salakhutdinov-Murray schedule) on
 a 784 x 500 RBM with float32 and float64 products, the two estimates side by side.
 
-BLAS runs on ``--threads`` threads in both libraries (default 1: a one-core
-comparison; oversubscribed multi-threaded BLAS on a shared machine is slower);
-the limit covers both numpy's BLAS and the one numba's compiled products call.
+Threads (``--threads``, default 2: the targets are on 2 cores). The limit
+(threadpoolctl) covers numpy's BLAS and the BLAS that numba's compiled products
+call. scikit-learn: its products run in numpy's BLAS on up to ``--threads``
+threads, the rest (sigmoids, random numbers, updates) on one. thermoinfo: at
+batch 10 on 64 pixels the whole epoch is one numba kernel on one thread, its
+products in numba's BLAS (too small to be split), while a second thread draws
+the next block of random numbers; on 784 pixels at batch 100 the products run in
+numpy's BLAS on up to ``--threads`` threads and the sampling and updates in
+numba kernels on one, the next block of random numbers again drawn beside them.
+``--threads 1`` puts every product of both libraries on one thread; thermoinfo's
+random-number thread still runs beside its kernels, so it is not a one-core run.
 
     python benchmarks/rbm.py            # about 5 minutes on an idle 2-core machine
     python benchmarks/rbm.py --quick    # 2 epochs, 5 runs, 1,450 AIS betas
@@ -146,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="784 x 500 training, 20 epochs")
     parser.add_argument("--repeat", type=int, default=5, help="alternating runs of each library (>= 5)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for both libraries")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads for both libraries")
     args = parser.parse_args(argv)
     if args.repeat < 5:
         parser.error("--repeat must be at least 5")
