@@ -75,10 +75,11 @@ def _add_bias(out, n, bias):
             out[r, j] += bias[j]
 
 
-@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def _means(field, n, spin, out):
     """Conditional means of the units in rows ``[0, n)`` of ``field``: tanh (spins)
-    or sigmoid (binary), the data term of PCD (no draw)."""
+    or sigmoid (binary), the data term of PCD (no draw; 1 / (1 + e) cannot divide
+    by zero, so unchecked: error_model="numpy")."""
     one = _F32(1)
     for r in range(n):
         for a in range(field.shape[1]):
