@@ -48,7 +48,7 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from thermoinfo.sampling.gibbs import draw_units
+from thermoinfo.sampling.gibbs import draw_units, draw_units_given_exp
 
 __all__ = ["BLAS_MIN_WORK", "choose_driver", "train_minibatches", "train_minibatches_blas",
            "uniforms_needed"]
@@ -258,6 +258,21 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     return failed
 
 
+def _draw_vectorized(field, n, bias, spin, uniforms, pos, out, means, exps):
+    """:func:`_draw` with the exponentials from numpy's vectorized ``np.exp`` (into
+    the scratch ``exps``), the rest in :func:`~thermoinfo.sampling.gibbs.draw_units_given_exp`."""
+    rows = field[:n]
+    np.add(rows, bias, out=rows)
+    e = exps[:n]
+    np.abs(rows, out=e)
+    np.multiply(e, -2.0 if spin else -1.0, out=e)
+    np.exp(e, out=e)
+    size = rows.size
+    draw_units_given_exp(rows.reshape(-1), e.reshape(-1), 1.0, spin, uniforms[pos:pos + size],
+                         out[:n].reshape(-1), None if means is None else means[:n].reshape(-1))
+    return pos + size
+
+
 def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
                            chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
                            update_c, uniforms):
@@ -279,6 +294,9 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
     grad_w = np.empty((nv, nh), dtype=np.float32)
     grad_b = np.empty(nv, dtype=np.float32)
     grad_c = np.empty(nh, dtype=np.float32)
+    exps = np.empty((max(rows, n_chains), max(nv, nh)), dtype=np.float32)
+    vexps = exps.reshape(-1)[:n_chains * nv].reshape(n_chains, nv)
+    hexps = exps.reshape(-1)[:rows * nh].reshape(rows, nh)
     _chains_to_float(chains, hstate)
     failed = -1
     pos = 0
@@ -291,18 +309,18 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
         neg_h = hs[m:m + nc]
         if not persistent:
             np.dot(vs[:m], W, out=hfield[:m])
-            pos = _draw(hfield, m, c, spin, uniforms, pos, hstate, hs)
+            pos = _draw_vectorized(hfield, m, c, spin, uniforms, pos, hstate, hs, hexps)
         for step in range(k):
             np.dot(hstate[:nc], W.T, out=vfield[:nc])
-            pos = _draw(vfield, nc, b, spin, uniforms, pos, neg_v, None)
+            pos = _draw_vectorized(vfield, nc, b, spin, uniforms, pos, neg_v, None, vexps)
             if persistent and step == k - 1:
                 np.dot(vs[:m + nc], W, out=hfield[:m + nc])
                 _add_bias(hfield, m, c)
                 _means(hfield, m, spin, hs)
-                pos = _draw(hfield[m:], nc, c, spin, uniforms, pos, hstate, neg_h)
+                pos = _draw_vectorized(hfield[m:], nc, c, spin, uniforms, pos, hstate, neg_h, hexps)
             else:
                 np.dot(neg_v, W, out=hfield[:nc])
-                pos = _draw(hfield, nc, c, spin, uniforms, pos, hstate, neg_h)
+                pos = _draw_vectorized(hfield, nc, c, spin, uniforms, pos, hstate, neg_h, hexps)
         _gradients(vs, hs, m, nc, grad_b, grad_c)
         np.dot(vs[:m + nc].T, hs[:m + nc], out=grad_w)
         if not _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate, momentum,

@@ -45,6 +45,7 @@ __all__ = [
     "UNIT_VALUES",
     "check_units",
     "draw_units",
+    "draw_units_given_exp",
     "gibbs_chain",
     "gibbs_step",
     "hidden_field",
@@ -83,9 +84,6 @@ def draw_units(field, scale, spin, uniforms, out, means=None):
     >>> out.tolist()
     [-1, 1, 1]
     """
-    high = out.dtype.type(1)
-    low = out.dtype.type(-1 if spin else 0)
-    one = field.dtype.type(1)
     s = field.dtype.type(scale + scale if spin else scale)
     n = field.shape[0]
     # sigmoid in the precision of the field from e = exp(-|x|) (never overflows);
@@ -94,8 +92,30 @@ def draw_units(field, scale, spin, uniforms, out, means=None):
     es = np.empty(n, dtype=field.dtype)
     for j in range(n):
         es[j] = math.exp(-abs(s * field[j]))
-    for j in range(n):
-        e = es[j]
+    draw_units_given_exp(field, es, scale, spin, uniforms, out, means)
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "arcp"}, error_model="numpy")
+def draw_units_given_exp(field, exps, scale, spin, uniforms, out, means=None):
+    """:func:`draw_units` given ``exps[j] = exp(-|s field[j]|)`` (``s = scale``,
+    ``2 scale`` for spins), e.g. from numpy's vectorized ``np.exp``: the sigmoid
+    ``P(on) = 1 / (1 + e)`` or ``e / (1 + e)`` by the sign of the field, the draw
+    and the means. The one loop that turns exponentials into units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> field = np.array([-2.0, 0.0, 3.0]); out = np.empty(3, np.int8)
+    >>> draw_units_given_exp(field, np.exp(-np.abs(field)), 1.0, False, np.full(3, 0.5), out)
+    >>> out.tolist()
+    [0, 0, 1]
+    """
+    high = out.dtype.type(1)
+    low = out.dtype.type(-1 if spin else 0)
+    one = field.dtype.type(1)
+    s = field.dtype.type(scale + scale if spin else scale)
+    for j in range(field.shape[0]):
+        e = exps[j]
         inv = one / (one + e)
         p = inv if s * field[j] >= 0 else e * inv
         out[j] = high if uniforms[j] < p else low
