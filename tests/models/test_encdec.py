@@ -106,6 +106,72 @@ def test_grid_point_equals_its_own_sequential_run():
     assert not all(np.allclose(u, v, atol=1e-3) for u, v in zip(a, c))
 
 
+
+def _parts(*bounds):
+    return lambda n_points: list(bounds)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_grid_in_concurrent_parts_equals_the_undivided_grid(monkeypatch, dtype):
+    """The grid split into parts trained on concurrent threads (one per CPU core) has
+    the numbers of the grid in one program: weights, optimizer state, key, history,
+    in the requested precision (JAX's precision setting is per thread)."""
+    if dtype == "float32":  # the architecture of the plain-loop test below: its programs are reused
+        arch = Architecture(n_features=4, n_latent=2, n_classes=2, hidden=(5,), decoder_hidden=())
+        kw = dict(gamma=1.5, sigma=1e-2, learning_rate=1e-2)
+    else:
+        arch = Architecture(n_features=4, n_latent=2, encoder="linear", decoder="gaussian", decoder_hidden=(),
+                            stochastic_weights=False)
+        kw = {}
+    x = _binary(48, 4, 2)
+    y = (x[:, 0] + x[:, 1] > 0).astype(int) if arch.n_classes else None
+    kw.update(lam=[0.5, 2.0], n_steps=70, batch_size=8, rng=4, record_every=1, dtype=dtype)
+    monkeypatch.setattr(encdec, "_part_bounds", _parts((0, 2)))
+    whole = fit_grid(arch, x, y, **kw)
+    monkeypatch.setattr(encdec, "_part_bounds", _parts((0, 1), (1, 2)))
+    split = fit_grid(arch, x, y, **kw)
+    atol = 1e-6 if dtype == "float32" else 1e-13
+    assert int(split.state.step) == 70
+    assert np.array_equal(jax.random.key_data(whole.state.key), jax.random.key_data(split.state.key))
+    leaves = zip(jax.tree_util.tree_leaves((whole.state.posterior, whole.state.opt_state)),
+                 jax.tree_util.tree_leaves((split.state.posterior, split.state.opt_state)))
+    for u, v in leaves:
+        assert u.shape == v.shape and u.dtype == v.dtype
+        assert np.allclose(u, v, rtol=0, atol=atol)
+    assert jax.tree_util.tree_leaves(split.state.posterior)[0].dtype == np.dtype(dtype)
+    for name in ("J", "R", "D", "C", "S"):
+        assert np.allclose(whole.history[name], split.history[name], rtol=0, atol=10 * atol), name
+    # the two points differ, so swapped parts would show
+    a, b = (np.concatenate([np.ravel(v) for v in jax.tree_util.tree_leaves(split.point(i))]) for i in (0, 1))
+    assert not np.allclose(a, b, atol=1e-3)
+
+
+@pytest.mark.parametrize("lams, bad", [([1.0, 1e30], 1), ([1e30, 1.0], 0)])
+def test_non_finite_loss_in_one_part_stops_every_part_at_the_last_finite_step(monkeypatch, tmp_path, lams,
+                                                                               bad):
+    arch = Architecture(n_features=3, n_latent=2, encoder="linear", decoder="gaussian", decoder_hidden=(),
+                        stochastic_weights=False)
+    x = _gaussian_data(32, 3) * 1e18
+    monkeypatch.setattr(encdec, "_part_bounds", _parts((0, 1), (1, 2)))
+    path = tmp_path / "ck.npz"
+    with pytest.raises(NonFiniteParameterError, match="step 1 ") as err:
+        fit_grid(arch, x, lam=lams, n_steps=5, batch_size=8, rng=0, checkpoint=path)
+    assert f"grid points [{bad}]" in str(err.value)
+    start = fit_grid(arch, x, lam=lams, n_steps=0, rng=0)  # the initial state
+    with np.load(path) as saved:
+        assert int(saved["step"]) == 0
+        leaves = [saved[k] for k in sorted(saved.files) if k.startswith("leaf_")]
+    for u, v in zip(jax.tree_util.tree_leaves((start.state.posterior, start.state.opt_state)), leaves):
+        assert np.array_equal(np.asarray(u), v)
+
+
+def test_part_bounds_cover_the_grid_in_order():
+    for n in (1, 2, 3, 16, 17):
+        bounds = encdec._part_bounds(n)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(b0[1] == b1[0] and b0[0] < b0[1] for b0, b1 in zip(bounds, bounds[1:] + [(n, n + 1)]))
+        assert len(bounds) <= n
+
 def test_checkpoint_resumes_to_the_same_numbers(tmp_path):
     arch = Architecture(n_features=4, n_latent=2, hidden=(6,), decoder_hidden=())
     x = _binary()

@@ -694,6 +694,86 @@ def _chunk_length(arch: Architecture, posterior: Any, batch_size: int) -> int:
     return int(max(1, min(_MAX_CHUNK, _NOISE_BUDGET // per_step)))
 
 
+def _part_bounds(n_points: int) -> list[tuple[int, int]]:
+    """The grid's flat points in contiguous parts trained concurrently: one part per
+    CPU core available to the process on JAX's CPU backend (XLA runs the thunks of one
+    compiled step nearly one after another, so a second program on a second core
+    nearly halves the time), a single part on an accelerator or one core. Every part
+    makes the same steps with the same minibatches and noise; a point's numbers do not
+    depend on the part it is in beyond float rounding of the vmapped arithmetic."""
+    import jax
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n_parts = min(cores, n_points) if jax.default_backend() == "cpu" else 1
+    edges = [n_points * i // n_parts for i in range(n_parts + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _slice_state(state: TrainState, start: int, stop: int) -> TrainState:
+    """Grid points ``start:stop`` of a stacked state (the key and step are shared)."""
+    import jax
+
+    def take(a: Any) -> Any:
+        return a[start:stop]
+
+    return TrainState(jax.tree_util.tree_map(take, state.posterior),
+                      jax.tree_util.tree_map(take, state.opt_state), state.key, state.step)
+
+
+def _join_states(parts: list[TrainState]) -> TrainState:
+    """The stacked state of the whole grid from its parts (at one step)."""
+    import jax
+    import jax.numpy as jnp
+
+    if len(parts) == 1:
+        return parts[0]
+
+    def cat(*leaves: Any) -> Any:
+        return jnp.concatenate(leaves)
+
+    return TrainState(jax.tree_util.tree_map(cat, *(p.posterior for p in parts)),
+                      jax.tree_util.tree_map(cat, *(p.opt_state for p in parts)), parts[0].key, parts[0].step)
+
+
+@contextlib.contextmanager
+def _part_pool(n_parts: int) -> Iterator[Any]:
+    """A thread per part (XLA releases the GIL while a compiled program runs); none for one part."""
+    if n_parts == 1:
+        yield None
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=n_parts, thread_name_prefix="thermoinfo-grid") as pool:
+        yield pool
+
+
+def _run_parts(run: Any, parts: list[TrainState], multipliers: list[tuple[Any, Any, Any]], data_x: Any,
+               data_y: Any, n_run: int, dtype: str,
+               pool: Any) -> tuple[list[TrainState], int, dict[str, np.ndarray]]:
+    """Up to ``n_run`` steps of every part, concurrently on ``pool``; returns the
+    parts, the number of steps all of them applied and the record over the whole grid.
+
+    A part whose J stayed finite longer than another's (a non-finite J stops a run)
+    is run again from the same state to the common step: the grid stays at one step,
+    with the numbers an undivided run has.
+    """
+
+    def call(i: int, n: int) -> tuple[TrainState, int, dict[str, np.ndarray]]:
+        with precision(dtype):  # JAX's precision setting is per thread
+            state, n_done, record = run(parts[i], data_x, data_y, *multipliers[i], n)
+            return state, int(n_done), {name: np.asarray(v) for name, v in record.items()}
+
+    indices = range(len(parts))
+    if pool is None:
+        out = [call(i, n_run) for i in indices]
+    else:
+        out = list(pool.map(lambda i: call(i, n_run), indices))
+    n_done = min(o[1] for o in out)
+    out = [o if o[1] == n_done else call(i, n_done) for i, o in zip(indices, out)]
+    record = {name: np.concatenate([o[2][name] for o in out], axis=1) for name in out[0][2]}
+    return [o[0] for o in out], n_done, record
+
+
 @functools.lru_cache(maxsize=32)
 def _make_run(arch: Architecture, learning_rate: float, batch_size: int, decay_steps: int,
               chunk: int) -> Any:
@@ -868,17 +948,21 @@ def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma
         lam_j, gamma_j, sigma_j = (jnp.asarray(v, dtype=jdt) for v in (L, G, S))
         chunk = _chunk_length(arch, posterior, batch_size)
         run = _make_run(arch, learning_rate, batch_size, decay_steps, chunk)
+        # the grid in concurrent parts, one per CPU core (see _part_bounds)
+        bounds = _part_bounds(n_points)
+        parts = [_slice_state(state, a, b) for a, b in bounds]
+        multipliers = [(lam_j[a:b], gamma_j[a:b], sigma_j[a:b]) for a, b in bounds]
         history: dict[str, list[Any]] = {k: [] for k in ("step", "J", "R", "D", "C", "S")}
         k = start = int(state.step)
-        with tqdm(disable=not progress, desc="training", initial=start, total=n_steps) as bar:
+        with (tqdm(disable=not progress, desc="training", initial=start, total=n_steps) as bar,
+              _part_pool(len(bounds)) as pool):
             while k < n_steps:
-                # one compiled call per run of steps, ending at each checkpoint
+                # one compiled call per run of steps and part, ending at each checkpoint
                 stop = min(n_steps, k + chunk)
                 if path is not None:
                     stop = min(stop, (k // checkpoint_every + 1) * checkpoint_every)
-                state, n_done, record = run(state, data_x, data_y, lam_j, gamma_j, sigma_j, stop - k)
-                n_done = int(n_done)
-                record = {name: np.asarray(v) for name, v in record.items()}
+                parts, n_done, record = _run_parts(run, parts, multipliers, data_x, data_y, stop - k, dtype,
+                                                   pool)
                 for i in range(n_done):
                     if (k + i + 1) % record_every == 0 or k + i + 1 == n_steps:
                         history["step"].append(k + i + 1)
@@ -888,7 +972,7 @@ def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma
                 if k < stop:
                     # the step k + 1 was not applied: state is the last finite one
                     if path is not None:
-                        _save_checkpoint(path, state, fingerprint)
+                        _save_checkpoint(path, _join_states(parts), fingerprint)
                     bad = np.flatnonzero(~np.isfinite(record["J"][n_done])).tolist()
                     raise NonFiniteParameterError(
                         f"the loss J became non-finite at step {k + 1} (grid points {bad}); the last "
@@ -897,7 +981,8 @@ def fit_grid(arch: Architecture, x: Any, y: Any = None, *, lam: Any = 1.0, gamma
                         + "; lower learning_rate or the multipliers")
                 bar.update(n_done)
                 if path is not None and (k % checkpoint_every == 0 or k == n_steps):
-                    _save_checkpoint(path, state, fingerprint)
+                    _save_checkpoint(path, _join_states(parts), fingerprint)
+        state = _join_states(parts)
         hist = {k: np.asarray(v) for k, v in history.items()}
     return GridFit(arch=arch, lam=lam_c, gamma=gamma_c, sigma=sigma_c, state=state, dtype=dtype,
                    history=hist)
