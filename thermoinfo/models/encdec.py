@@ -55,6 +55,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import math
 import os
 from collections.abc import Iterator
@@ -706,7 +707,7 @@ def _part_bounds(n_points: int) -> list[tuple[int, int]]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n_parts = min(cores, n_points) if jax.default_backend() == "cpu" else 1
     edges = [n_points * i // n_parts for i in range(n_parts + 1)]
-    return list(zip(edges[:-1], edges[1:]))
+    return list(itertools.pairwise(edges))
 
 
 def _slice_state(state: TrainState, start: int, stop: int) -> TrainState:
