@@ -315,3 +315,5 @@ def test_numbers_do_not_depend_on_the_number_of_threads():
     assert len(np.unique(one.log_weights)) == 130
     with pytest.raises(ValueError, match=r"^n_threads"):
         ais(W, b, c, n_threads=0, **kwargs)
+    with pytest.raises(ValueError, match=r"^dtype"):
+        ais(W, b, c, betas=[0.0, 1.0], dtype=np.int64)

@@ -290,7 +290,7 @@ def _softplus(z):
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-@numba.njit(cache=True, fastmath=_FAST, nogil=True)
+@numba.njit(cache=True, fastmath=_FAST, nogil=True, error_model="numpy")
 def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, draw, uniforms, h):
     """Add ``log f_now(v) - log f_prev(v)`` to every run's log weight; if ``draw``,
     then draw h ~ p_now(h | v).
@@ -299,41 +299,48 @@ def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, dra
     unit at the previous beta and its change d = (now - prev)(x + c - c_A), the
     binary term is psi(z + d) - psi(z) = log r with r = 1 + sigmoid(z) expm1(d), and
     P(h = 1) = sigmoid(z) e^d / r: one sigmoid per unit gives both (spins:
-    psi(z) = -z + log(1 + e^{2z})). The loops are split so that all but the
-    exponential vectorize; the r are multiplied in float64 and their log taken
-    once per 256 units (each lies within e^{+-0.05} of 1). A run whose largest
-    |d| reaches ``_SMALL_STEP`` takes the step in float64 unit by unit.
+    psi(z) = -z + log(1 + e^{2z})). The r are multiplied in float64 and their log
+    taken once per 256 units (each lies within e^{+-0.05} of 1). A run with any
+    |d| of at least ``_SMALL_STEP`` takes the step in float64 unit by unit.
+
+    Every loop but the one of exponentials is free of branches and divisions
+    checked for zero (``error_model="numpy"``; no denominator here can vanish),
+    so that it vectorizes.
     """
     n_runs, nh = x.shape
     one = x.dtype.type(1)
     step = now - prev
     high = h.dtype.type(1)
     low = h.dtype.type(-1 if spin else 0)
+    mult = 2.0 if spin else 1.0
     zs = np.empty(nh, dtype=x.dtype)
     ds = np.empty(nh)
     es = np.empty(nh, dtype=x.dtype)
+    rs = np.empty(nh)
+    has_delta = False
+    for i in range(delta_bias.shape[0]):
+        has_delta = has_delta or delta_bias[i] != 0.0
     for r in range(n_runs):
         s = 0.0
-        for i in range(v.shape[1]):
-            s += v[r, i] * delta_bias[i]
-        s *= step
-        d_max = 0.0
+        if has_delta:
+            for i in range(v.shape[1]):
+                s += v[r, i] * delta_bias[i]
+            s *= step
+        sum_d = 0.0
+        n_big = 0
         for a in range(nh):
             field = x[r, a] + c[a]
             z = prev * field + (1.0 - prev) * c_a[a]
             d = step * (field - c_a[a])
-            if spin:
-                s -= d
-                z += z
-                d += d
-            zs[a] = z
-            ds[a] = d
-            d_max = max(d_max, abs(d))
-        if d_max >= _SMALL_STEP:
+            sum_d += d
+            zs[a] = mult * z
+            ds[a] = mult * d
+            n_big += abs(mult * d) >= _SMALL_STEP
+        if spin:
+            s -= sum_d
+        if n_big > 0:
             for a in range(nh):
-                z = prev * (x[r, a] + c[a]) + (1.0 - prev) * c_a[a]
-                if spin:
-                    z += z
+                z = mult * (prev * (x[r, a] + c[a]) + (1.0 - prev) * c_a[a])
                 zn = z + ds[a]
                 s += _softplus(zn) - _softplus(z)
                 if draw:
@@ -342,18 +349,20 @@ def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, dra
             continue
         for a in range(nh):
             es[a] = math.exp(-abs(zs[a]))
+        for a in range(nh):
+            e = es[a]
+            inv = one / (one + e)
+            sig = inv if zs[a] >= 0 else e * inv
+            d = ds[a]
+            em = d * (1.0 + d / 2 * (1.0 + d / 3 * (1.0 + d / 4 * (1.0 + d / 5 * (
+                1.0 + d / 6 * (1.0 + d / 7 * (1.0 + d / 8)))))))
+            rr = 1.0 + sig * em
+            rs[a] = rr
+            es[a] = sig * (1.0 + em) / rr  # P(on) at the new beta
         for a0 in range(0, nh, 256):
             ratio = 1.0
             for a in range(a0, min(nh, a0 + 256)):
-                e = es[a]
-                inv = one / (one + e)
-                sig = inv if zs[a] >= 0 else e * inv
-                d = ds[a]
-                em = d * (1.0 + d / 2 * (1.0 + d / 3 * (1.0 + d / 4 * (1.0 + d / 5 * (
-                    1.0 + d / 6 * (1.0 + d / 7 * (1.0 + d / 8)))))))
-                rr = 1.0 + sig * em
-                ratio *= rr
-                es[a] = sig * (1.0 + em) / rr  # P(on) at the new beta
+                ratio *= rs[a]
             s += math.log(ratio)
         log_w[r] += s
         if draw:
@@ -361,7 +370,7 @@ def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, dra
                 h[r, a] = high if uniforms[r, a] < es[a] else low
 
 
-@numba.njit(cache=True, fastmath=_FAST, nogil=True)
+@numba.njit(cache=True, fastmath=_FAST, nogil=True, error_model="numpy")
 def _draw_visible(y, b, b_a, beta, spin, uniforms, field, v):
     """v ~ p_beta(v | h) with ``y = h.W^T``: field beta (y + b) + (1 - beta) b_A
     (in the precision of ``field``)."""
@@ -500,6 +509,9 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
     spin = units == "spin"
     rng = as_rng(rng)
     n_runs = check_positive_int(n_runs, "n_runs")
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {np.dtype(dtype).name}")
+    n_threads = _resolve_threads(n_threads)
     W = np.ascontiguousarray(weights, dtype=dtype)
     b = np.asarray(visible_bias, dtype=np.float64)
     c = np.asarray(hidden_bias, dtype=np.float64)
@@ -543,7 +555,7 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
         _anneal(problem, v[lo:hi], log_w[lo:hi], rec_w[:, lo:hi], rec_v[:, lo:hi], not reverse,
                 streams[i])
 
-    n_workers = min(len(bounds) - 1, _resolve_threads(n_threads))
+    n_workers = min(len(bounds) - 1, n_threads)
     # one BLAS thread per chunk: multi-threaded BLAS sums in another order, and
     # float32 products that differ in the last bit change some draws
     with threadpool_limits(limits=1, user_api="blas"):

@@ -64,7 +64,7 @@ def check_units(units: Any) -> str:
     return units
 
 
-@numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp"})
+@numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp"}, error_model="numpy")
 def draw_units(field, scale, spin, uniforms, out, means=None):
     """Draw independent units from their fields (the one block-Gibbs draw).
 
@@ -88,7 +88,8 @@ def draw_units(field, scale, spin, uniforms, out, means=None):
     n = field.shape[0]
     # sigmoid in the precision of the field from e = exp(-|x|) (never overflows);
     # the exponentials in one loop, the rest in another that vectorizes (selects,
-    # no branches on the random signs of the fields)
+    # no branches on the random signs of the fields, and a division 1 / (1 + e)
+    # that cannot be by zero, so not checked: error_model="numpy")
     es = np.empty(n, dtype=field.dtype)
     for j in range(n):
         es[j] = math.exp(-abs(s * field[j]))
