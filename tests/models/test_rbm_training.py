@@ -367,3 +367,21 @@ def test_uniform_blocks_cover_every_minibatch_in_order():
         ref = np.random.default_rng(6)
         np.testing.assert_array_equal(drawn, ref.random(300_000, dtype=np.float32))
         assert rng.bit_generator.state == ref.bit_generator.state  # nothing drawn beyond
+
+
+def _fit_weights(X):
+    return RBM(64, 8, batch_size=5, n_epochs=1, rng=1).fit(X).weights_
+
+
+def test_training_in_a_forked_child_after_the_parent_trained():
+    # the background thread that draws uniforms does not survive a fork: the child
+    # starts its own instead of waiting on the parent's forever
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork start method on this platform")
+    X = _digits(400)  # 80 minibatches of 5: more than one block of uniforms
+    expected = _fit_weights(X)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        weights = pool.apply_async(_fit_weights, (X,)).get(timeout=60)
+    np.testing.assert_array_equal(weights, expected)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import os
 import time
 import warnings
 import zipfile
@@ -156,7 +157,15 @@ class _Progress:
         self.bar.close()
 
 
-_PREFETCH: list[ThreadPoolExecutor] = []
+_PREFETCH: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child starts its own thread
+
+
+def _prefetch_executor() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    if pid not in _PREFETCH:
+        _PREFETCH.clear()
+        _PREFETCH[pid] = ThreadPoolExecutor(1, thread_name_prefix="thermoinfo-uniforms")
+    return _PREFETCH[pid]
 
 
 def _uniform_blocks(rng: np.random.Generator, n_batches: int, per_batch: int, prefetch: bool = True
@@ -185,14 +194,15 @@ def _uniform_blocks(rng: np.random.Generator, n_batches: int, per_batch: int, pr
         for span in spans:
             yield (*span, draw(span))
         return
-    if not _PREFETCH:
-        _PREFETCH.append(ThreadPoolExecutor(1, thread_name_prefix="thermoinfo-uniforms"))
-    pending = _PREFETCH[0].submit(draw, spans[0])
+    executor = _prefetch_executor()
+    pending = None
     try:
+        uniforms = draw(spans[0])
         for j, span in enumerate(spans):
-            uniforms = pending.result()
-            pending = _PREFETCH[0].submit(draw, spans[j + 1]) if j + 1 < len(spans) else None
+            pending = executor.submit(draw, spans[j + 1]) if j + 1 < len(spans) else None
             yield (*span, uniforms)
+            if pending is not None:
+                uniforms, pending = pending.result(), None
     finally:
         if pending is not None:
             pending.result()  # the generator is free again before the caller uses it
