@@ -131,10 +131,10 @@ def test_bad_arguments():
 
 
 def _strong_rbm(seed):
-    # strong, sparse visible biases (most of 400 pixels off) and couplings that move
-    # the hidden fields by several units: log Z is exact over the 2^10 hidden states
+    # strong, sparse visible biases (nearly all of 400 pixels off) and couplings that
+    # move the hidden fields by several units: log Z is exact over the 2^10 hidden states
     r = np.random.default_rng(seed)
-    return r.normal(0, 0.3, (400, 10)), r.normal(-3, 1.0, 400), r.normal(0, 1.0, 10)
+    return r.normal(0, 0.3, (400, 10)), r.normal(-5, 1.0, 400), r.normal(0, 1.0, 10)
 
 
 @pytest.mark.parametrize("seed", [0, 2])
@@ -148,14 +148,14 @@ def test_default_base_keeps_model_biases_where_the_uniform_base_fails(seed):
         assert new.log_z_base == pytest.approx(
             np.sum(np.logaddexp(0, b)) + np.sum(np.logaddexp(0, c)), rel=1e-12)
         assert abs(new.log_z - exact) <= 3 * new.stderr
-        assert new.ess >= 0.2 * new.n_runs
-        # the uniform base at the same schedule: nats low every time, with a standard
-        # error that does not cover the gap
+        assert new.ess >= 0.5 * new.n_runs
+        # the uniform base at the same schedule: nats low every time, far outside its
+        # own error bars, resting on a few runs, which its effective sample size gives away
         old = ais(W, b, c, betas=betas, n_runs=500, rng=rng, base_visible_bias=np.zeros(400),
                   base_hidden_bias=np.zeros(10))
-        assert old.log_z < exact - 2.0
-        assert exact - old.log_z > 2.5 * old.stderr
-        assert old.ess < 0.05 * old.n_runs  # which its effective sample size gives away
+        assert old.log_z < exact - 4.0
+        assert exact - old.log_z > 5 * old.stderr
+        assert old.ess < 0.05 * old.n_runs
 
 
 @pytest.mark.parametrize("units", ["binary", "spin"])
@@ -197,7 +197,8 @@ def test_bracket_verdicts():
 
 
 def test_log_partition_warns_on_a_too_short_schedule():
-    rbm = RBM.from_params(*_strong_rbm(0))
+    W, b, c = _strong_rbm(0)
+    rbm = RBM.from_params(2 * W, b, c)  # couplings that the default base leaves to anneal
     with pytest.warns(UnreliableEstimateWarning, match="effective sample size"):
         rbm.log_partition("ais", rng=0, betas=np.linspace(0, 1, 3), n_runs=100)
     with warnings.catch_warnings():
@@ -268,7 +269,7 @@ def test_annealing_step_matches_the_path_definition(units, step, dtype):
     prev, now = 0.4, 0.4 + step
     log_w = np.zeros(n_runs)
     h = np.empty((n_runs, nh), dtype)
-    u = r.random((n_runs, nh + nv), dtype=np.float32)
+    u = r.random((n_runs, nh), dtype=np.float32)
     ais_mod._weigh_and_draw_hidden(x, v, log_w, c, c_a, b - b_a, now, prev, units == "spin", True,
                                    u, h)
     field = x.astype(np.float64) + c
@@ -287,8 +288,8 @@ def test_annealing_step_matches_the_path_definition(units, step, dtype):
     np.testing.assert_allclose(log_w, expected, rtol=0, atol=1e-6 if dtype == np.float32 else 1e-11)
     z = hidden_field(now)
     p_on = 1 / (1 + np.exp(-(z if units == "binary" else 2 * z)))
-    clear = np.abs(u[:, :nh] - p_on) > 1e-5
-    np.testing.assert_array_equal((h == 1)[clear], (u[:, :nh] < p_on)[clear])
+    clear = np.abs(u - p_on) > 1e-5
+    np.testing.assert_array_equal((h == 1)[clear], (u < p_on)[clear])
     assert set(np.unique(h)) == {lo, 1}
 
 

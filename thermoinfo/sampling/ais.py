@@ -47,9 +47,10 @@ temperature beta_k (energy scaled by beta_k); the log weights recorded along
 the way then estimate log Z(beta_k), which
 :meth:`thermoinfo.models.RBM.thermodynamics` uses.
 
-The annealing step is two numba kernels (the log weights with the hidden
-draw, and the visible draw) and two BLAS products (float32 or float64, the
-log weights accumulated in float64). For a hidden unit with field z at
+The annealing step is two BLAS products (float32 or float64, the log weights
+accumulated in float64), the exponentials in numpy's vectorized ``np.exp`` and
+the rest in numba loops that vectorize (the log weights with the hidden draw,
+and the visible draw). For a hidden unit with field z at
 beta_{k-1} and change d = (beta_k - beta_{k-1})(x + c - c_A) (x = v.W), the
 weight ratio and the draw at beta_k come from one sigmoid:
 
@@ -78,7 +79,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from thermoinfo._validation import as_rng, check_positive_int
-from thermoinfo.sampling.gibbs import check_units, draw_units, unit_log_partition
+from thermoinfo.sampling.gibbs import check_units, draw_units, draw_units_vectorized, unit_log_partition
 
 __all__ = [
     "AISBracket",
@@ -291,9 +292,90 @@ def _softplus(z):
 
 
 @numba.njit(cache=True, fastmath=_FAST, nogil=True, error_model="numpy")
-def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, draw, uniforms, h):
+def _hidden_changes(x, v, c, c_a, delta_bias, now, prev, spin, zs, ds, s, n_big):
+    """First half of a step of every run: the hidden fields at the previous beta
+    (doubled for spins) into ``zs``, their changes d into ``ds``, the visible-bias
+    part of the log-weight increment into ``s`` and the number of |d| of at least
+    ``_SMALL_STEP`` into ``n_big``."""
+    n_runs, nh = x.shape
+    step = now - prev
+    mult = 2.0 if spin else 1.0
+    has_delta = False
+    for i in range(delta_bias.shape[0]):
+        has_delta = has_delta or delta_bias[i] != 0.0
+    for r in range(n_runs):
+        acc = 0.0
+        if has_delta:
+            for i in range(v.shape[1]):
+                acc += v[r, i] * delta_bias[i]
+            acc *= step
+        sum_d = 0.0
+        count = 0
+        for a in range(nh):
+            field = x[r, a] + c[a]
+            z = prev * field + (1.0 - prev) * c_a[a]
+            d = step * (field - c_a[a])
+            sum_d += d
+            zs[r, a] = mult * z
+            ds[r, a] = mult * d
+            count += abs(mult * d) >= _SMALL_STEP
+        s[r] = acc - sum_d if spin else acc
+        n_big[r] = count
+
+
+@numba.njit(cache=True, fastmath=_FAST, nogil=True, error_model="numpy")
+def _weigh_given_exp(x, c, c_a, prev, spin, draw, zs, ds, es, s, n_big, uniforms, log_w, h, rs):
+    """Second half: with ``es = exp(-|zs|)``, add each run's log-weight increment
+    to ``log_w`` and, if ``draw``, draw its hidden units at the new beta into ``h``
+    (``rs`` is scratch of one row)."""
+    n_runs, nh = x.shape
+    one = x.dtype.type(1)
+    high = h.dtype.type(1)
+    low = h.dtype.type(-1 if spin else 0)
+    mult = 2.0 if spin else 1.0
+    for r in range(n_runs):
+        total = s[r]
+        if n_big[r] > 0:
+            for a in range(nh):
+                z = mult * (prev * (x[r, a] + c[a]) + (1.0 - prev) * c_a[a])
+                zn = z + ds[r, a]
+                total += _softplus(zn) - _softplus(z)
+                if draw:
+                    h[r, a] = high if uniforms[r, a] < math.exp(zn - _softplus(zn)) else low
+            log_w[r] += total
+            continue
+        for a in range(nh):
+            e = es[r, a]
+            inv = one / (one + e)
+            sig = inv if zs[r, a] >= 0 else e * inv
+            d = ds[r, a]
+            em = d * (1.0 + d / 2 * (1.0 + d / 3 * (1.0 + d / 4 * (1.0 + d / 5 * (
+                1.0 + d / 6 * (1.0 + d / 7 * (1.0 + d / 8)))))))
+            rr = 1.0 + sig * em
+            rs[a] = rr
+            es[r, a] = sig * (1.0 + em) / rr  # P(on) at the new beta
+        for a0 in range(0, nh, 256):
+            ratio = 1.0
+            for a in range(a0, min(nh, a0 + 256)):
+                ratio *= rs[a]
+            total += math.log(ratio)
+        log_w[r] += total
+        if draw:
+            for a in range(nh):
+                h[r, a] = high if uniforms[r, a] < es[r, a] else low
+
+
+def _hidden_scratch(n_runs: int, n_hidden: int, dtype: Any) -> tuple[np.ndarray, ...]:
+    """Work arrays of :func:`_weigh_and_draw_hidden` for ``n_runs`` runs."""
+    return (np.empty((n_runs, n_hidden), dtype), np.empty((n_runs, n_hidden)),
+            np.empty((n_runs, n_hidden), dtype), np.empty(n_runs), np.empty(n_runs, np.int64),
+            np.empty(n_hidden))
+
+
+def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, draw, uniforms, h,
+                           scratch=None):
     """Add ``log f_now(v) - log f_prev(v)`` to every run's log weight; if ``draw``,
-    then draw h ~ p_now(h | v).
+    then draw h ~ p_now(h | v) with the (n_runs, n_hidden) ``uniforms``.
 
     ``x`` holds ``v.W``. With the field z = prev (x + c) + (1 - prev) c_A of a hidden
     unit at the previous beta and its change d = (now - prev)(x + c - c_A), the
@@ -303,83 +385,27 @@ def _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, now, prev, spin, dra
     taken once per 256 units (each lies within e^{+-0.05} of 1). A run with any
     |d| of at least ``_SMALL_STEP`` takes the step in float64 unit by unit.
 
-    Every loop but the one of exponentials is free of branches and divisions
-    checked for zero (``error_model="numpy"``; no denominator here can vanish),
-    so that it vectorizes.
+    The exponentials e^{-|z|} come from numpy's vectorized ``np.exp``; the two
+    numba halves around it are free of branches and of divisions checked for zero
+    (``error_model="numpy"``: no denominator here can vanish), so they vectorize.
     """
     n_runs, nh = x.shape
-    one = x.dtype.type(1)
-    step = now - prev
-    high = h.dtype.type(1)
-    low = h.dtype.type(-1 if spin else 0)
-    mult = 2.0 if spin else 1.0
-    zs = np.empty(nh, dtype=x.dtype)
-    ds = np.empty(nh)
-    es = np.empty(nh, dtype=x.dtype)
-    rs = np.empty(nh)
-    has_delta = False
-    for i in range(delta_bias.shape[0]):
-        has_delta = has_delta or delta_bias[i] != 0.0
-    for r in range(n_runs):
-        s = 0.0
-        if has_delta:
-            for i in range(v.shape[1]):
-                s += v[r, i] * delta_bias[i]
-            s *= step
-        sum_d = 0.0
-        n_big = 0
-        for a in range(nh):
-            field = x[r, a] + c[a]
-            z = prev * field + (1.0 - prev) * c_a[a]
-            d = step * (field - c_a[a])
-            sum_d += d
-            zs[a] = mult * z
-            ds[a] = mult * d
-            n_big += abs(mult * d) >= _SMALL_STEP
-        if spin:
-            s -= sum_d
-        if n_big > 0:
-            for a in range(nh):
-                z = mult * (prev * (x[r, a] + c[a]) + (1.0 - prev) * c_a[a])
-                zn = z + ds[a]
-                s += _softplus(zn) - _softplus(z)
-                if draw:
-                    h[r, a] = high if uniforms[r, a] < math.exp(zn - _softplus(zn)) else low
-            log_w[r] += s
-            continue
-        for a in range(nh):
-            es[a] = math.exp(-abs(zs[a]))
-        for a in range(nh):
-            e = es[a]
-            inv = one / (one + e)
-            sig = inv if zs[a] >= 0 else e * inv
-            d = ds[a]
-            em = d * (1.0 + d / 2 * (1.0 + d / 3 * (1.0 + d / 4 * (1.0 + d / 5 * (
-                1.0 + d / 6 * (1.0 + d / 7 * (1.0 + d / 8)))))))
-            rr = 1.0 + sig * em
-            rs[a] = rr
-            es[a] = sig * (1.0 + em) / rr  # P(on) at the new beta
-        for a0 in range(0, nh, 256):
-            ratio = 1.0
-            for a in range(a0, min(nh, a0 + 256)):
-                ratio *= rs[a]
-            s += math.log(ratio)
-        log_w[r] += s
-        if draw:
-            for a in range(nh):
-                h[r, a] = high if uniforms[r, a] < es[a] else low
+    zs, ds, es, s, n_big, rs = _hidden_scratch(n_runs, nh, x.dtype) if scratch is None else scratch
+    _hidden_changes(x, v, c, c_a, delta_bias, now, prev, spin, zs, ds, s, n_big)
+    np.abs(zs, out=es)
+    np.negative(es, out=es)
+    np.exp(es, out=es)
+    _weigh_given_exp(x, c, c_a, prev, spin, draw, zs, ds, es, s, n_big, uniforms, log_w, h, rs)
 
 
 @numba.njit(cache=True, fastmath=_FAST, nogil=True, error_model="numpy")
-def _draw_visible(y, b, b_a, beta, spin, uniforms, field, v):
-    """v ~ p_beta(v | h) with ``y = h.W^T``: field beta (y + b) + (1 - beta) b_A
+def _visible_field(y, b, b_a, beta, field):
+    """The visible field at ``beta`` with ``y = h.W^T``: beta (y + b) + (1 - beta) b_A
     (in the precision of ``field``)."""
     n_runs, nv = y.shape
-    nh = uniforms.shape[1] - nv
     for r in range(n_runs):
         for i in range(nv):
             field[r, i] = beta * (y[r, i] + b[i]) + (1.0 - beta) * b_a[i]
-        draw_units(field[r], 1.0, spin, uniforms[r, nh:], v[r])
 
 
 #: Runs per chunk: the runs are split into chunks of about this many (at least two
@@ -422,28 +448,32 @@ def _anneal(problem: tuple, v: np.ndarray, log_w: np.ndarray, rec_w: np.ndarray,
     y = np.empty((n_runs, n_visible), dtype=W.dtype)
     h = np.empty((n_runs, n_hidden), dtype=W.dtype)
     field = np.empty((n_runs, n_visible), dtype=W.dtype)
+    exps = np.empty((n_runs, n_visible), dtype=W.dtype)
+    scratch = _hidden_scratch(n_runs, n_hidden, W.dtype)
     np.matmul(v, W, out=x)
     delta_bias = b - b_a
     n_steps = path.shape[0]
-    block = max(1, min(256, (1 << 22) // (n_runs * (n_hidden + n_visible))))
-    uniforms = np.empty(0)
+    # per step n_runs x n_hidden uniforms for the hidden draw, then n_runs x n_visible
+    per_step = n_runs * (n_hidden + n_visible)
+    block = max(1, min(64, (1 << 18) // per_step))  # a block stays in the cache
+    uniforms = np.empty(0, dtype=np.float32)
     for k in range(1, n_steps):
         last = k == n_steps - 1
         if (k - 1) % block == 0:
-            uniforms = rng.random((block, n_runs, n_hidden + n_visible), dtype=np.float32)
-        u = uniforms[(k - 1) % block]
+            uniforms = rng.random(block * per_step, dtype=np.float32)
+        u = uniforms[((k - 1) % block) * per_step:((k - 1) % block + 1) * per_step]
         beta = path[k]
         _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, beta, path[k - 1], spin, not last,
-                               u, h)
+                               u[:n_runs * n_hidden].reshape(n_runs, n_hidden), h, scratch)
         if k in record_at:
             rec_w[record_at[k]] = log_w
             rec_v[record_at[k]] = v
         if last:
             break
         np.matmul(h, Wt, out=y)
-        _draw_visible(y, b, b_a, beta, spin, u, field, v)
+        _visible_field(y, b, b_a, beta, field)
+        draw_units_vectorized(field, spin, u[n_runs * n_hidden:], v, exps)
         np.matmul(v, W, out=x)
-
 
 
 def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,

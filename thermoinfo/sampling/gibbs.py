@@ -46,6 +46,7 @@ __all__ = [
     "check_units",
     "draw_units",
     "draw_units_given_exp",
+    "draw_units_vectorized",
     "gibbs_chain",
     "gibbs_step",
     "hidden_field",
@@ -122,6 +123,27 @@ def draw_units_given_exp(field, exps, scale, spin, uniforms, out, means=None):
         out[j] = high if uniforms[j] < p else low
         if means is not None:
             means[j] = p + p - one if spin else p
+
+
+def draw_units_vectorized(field, spin, uniforms, out, exps, means=None):
+    """:func:`draw_units` at scale 1 with the exponentials from numpy's vectorized
+    ``np.exp`` (into the scratch ``exps``, of ``field``'s shape and dtype), the
+    rest in :func:`draw_units_given_exp`. ``field``, ``out`` (and ``means``) are
+    C-contiguous arrays of one shape; ``uniforms`` holds ``field.size`` numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> field = np.array([[-50.0, 0.0, 50.0]]); out = np.empty((1, 3), np.int8)
+    >>> draw_units_vectorized(field, True, np.array([0.5, 0.4, 0.5]), out, np.empty_like(field))
+    >>> out.tolist()
+    [[-1, 1, 1]]
+    """
+    np.abs(field, out=exps)
+    np.multiply(exps, -2.0 if spin else -1.0, out=exps)
+    np.exp(exps, out=exps)
+    draw_units_given_exp(field.reshape(-1), exps.reshape(-1), 1.0, spin, uniforms.reshape(-1),
+                         out.reshape(-1), None if means is None else means.reshape(-1))
 
 
 def unit_log_partition(field: np.ndarray, units: str = "binary") -> np.ndarray:
