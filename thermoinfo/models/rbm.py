@@ -343,12 +343,13 @@ class RBM:
         if not hasattr(self, "weights_"):
             raise ValueError("this RBM is not fitted yet; call fit(X) or build it with RBM.from_params")
 
-    def _check_data(self, X: Any, name: str = "X", allow_1d: bool = False) -> np.ndarray:
+    def _check_data(self, X: Any, name: str = "X", allow_1d: bool = False,
+                    dtype: Any = np.float64) -> np.ndarray:
         arr, _ = as_unit_states(X, self.n_visible, self.units, name,
                                 ndim=(1, 2) if allow_1d else (2,), size_name="n_visible")
         if arr.shape[0] == 0:
             raise ValueError(f"{name} is empty (shape {np.shape(X)}); give at least one configuration")
-        return arr.astype(np.float64)
+        return arr.astype(dtype)
 
     def _params(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The fitted parameters in float64 (no copy when they already are)."""
@@ -472,7 +473,7 @@ class RBM:
         NonFiniteParameterError
             An update would make a parameter non-finite (the model keeps the last finite ones).
         """
-        X = np.ascontiguousarray(self._check_data(X), dtype=np.float32)
+        X = self._check_data(X, dtype=np.float32)  # a C-contiguous float32 copy
         n_epochs = self.n_epochs if n_epochs is None else check_positive_int(n_epochs, "n_epochs", 0)
         if not warm_start or not hasattr(self, "weights_"):
             self._initialize()
