@@ -290,13 +290,37 @@ def _mlp_init(key: Any, widths: list[int], dtype: Any) -> list[dict[str, Any]]:
     return [_dense_init(k, a, b, dtype) for k, a, b in zip(keys, widths[:-1], widths[1:])]
 
 
-def _mlp(layers: list[dict[str, Any]], h: Any) -> Any:
+@functools.cache
+def _elu_function() -> Any:
+    """ELU, elu(h) = h for h > 0 and exp(h) - 1 otherwise (``jax.nn.elu``), with its
+    derivative taken from its value, 1 for h > 0 and elu(h) + 1 = exp(h) otherwise
+    (exact to one rounding of 1): one exponential per element where differentiating
+    expm1 evaluates a second."""
     import jax
+    import jax.numpy as jnp
 
+    @jax.custom_jvp
+    def elu(h: Any) -> Any:
+        return jax.nn.elu(h)
+
+    @elu.defjvp
+    def elu_jvp(primals: tuple[Any], tangents: tuple[Any]) -> tuple[Any, Any]:
+        (h,), (t,) = primals, tangents
+        out = jax.nn.elu(h)
+        return out, jnp.where(h > 0, 1.0, out + 1.0) * t
+
+    return elu
+
+
+def _elu(h: Any) -> Any:
+    return _elu_function()(h)
+
+
+def _mlp(layers: list[dict[str, Any]], h: Any) -> Any:
     for i, layer in enumerate(layers):
         h = h @ layer["w"] + layer["b"]
         if i < len(layers) - 1:
-            h = jax.nn.elu(h)
+            h = _elu(h)
     return h
 
 
@@ -418,7 +442,7 @@ def _encode(params: Any, arch: Architecture, x: Any) -> tuple[Any, Any]:
         h, w = arch.image_shape
         img = x.reshape(x.shape[0], 1, h, w)
         conv = jax.lax.conv_general_dilated(img, enc["conv"], (1, 1), "SAME")
-        conv = jax.nn.elu(conv + enc["conv_b"][None, :, None, None])
+        conv = _elu(conv + enc["conv_b"][None, :, None, None])
         out = _mlp(enc["dense"], conv.reshape(x.shape[0], -1))
     return out[:, :k], jnp.clip(out[:, k:], -10.0, 5.0)
 
