@@ -7,8 +7,12 @@ binarized digits (1300 training images), the same architecture (MLP encoder 64-3
 classes), batch size 128 and the same number of Adam steps per grid point:
 
 * vmapped: ``fit_grid(..., lam=4 values, gamma=4 values)``, the 16 points trained
-  by one jit-compiled step mapped over the grid with ``jax.vmap``;
-* sequential: 16 calls ``fit_grid(..., lam=l, gamma=g)``, one point each.
+  by one jit-compiled step mapped over the grid with ``jax.vmap``; on the CPU the
+  grid runs in concurrent parts, one compiled program per core on its own thread
+  (two parts of 8 points on 2 cores);
+* sequential: 16 calls ``fit_grid(..., lam=l, gamma=g)``, one point each;
+* for the breakdown, the vmapped grid as one part (one program, as on an
+  accelerator), alongside.
 
 ``fit_grid`` makes up to 64 steps per compiled call (a ``lax.while_loop`` over
 device-resident data, the minibatch indices and noise of those steps drawn ahead
@@ -16,12 +20,13 @@ in one go), the same program for one point as for sixteen, so neither side pays 
 Python dispatch per step. Each side is compiled once before any timer starts (the
 compiled program is cached per architecture), so the timings compare equal work:
 16 x n_steps minibatch updates, float32, the same data, minibatches and noise.
-The runs alternate (vmapped, sequential, then the order flips) at least
-five times each; printed are the median [min, max] times, the time per step and
-grid point, the ratio sequential/vmapped per pair of runs (median and [min, max]),
-the peak resident memory of the process and the device. That the two sides train the
-same models is checked: grid point 0 of the vmapped run equals the sequential run
-at the same (lam, gamma) (every point draws the same noise).
+The runs alternate (the order rotates) at least five times each; printed are the
+median [min, max] times, the time per step and grid point, the ratio
+sequential/vmapped per round of runs (median and [min, max]), the peak resident
+memory of the process and the device. That the sides train the same models is
+checked: grid point 0 of the vmapped run equals the sequential run at the same
+(lam, gamma) (every point draws the same noise), and the parts equal the one-part
+grid.
 
 Timings are wall-clock on a possibly shared machine: indicative, not exact.
 
@@ -33,6 +38,8 @@ Usage:  python benchmarks/neural.py [--runs N] [--steps N] [--long]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import time
 
 import numpy as np
@@ -53,6 +60,7 @@ def main() -> None:
 
     import jax
 
+    from thermoinfo.models import encdec
     from thermoinfo.models.encdec import Architecture, fit_grid
     from thermoinfo.systems.datasets import load_digits
 
@@ -65,8 +73,12 @@ def main() -> None:
     gammas = np.array([0.5, 1.0, 2.0, 4.0])
     kw = dict(batch_size=128, learning_rate=3e-3, rng=0)
 
-    def vmapped(n: int):
-        fit = fit_grid(arch, X, y, lam=lams, gamma=gammas, n_steps=n, **kw)
+    def vmapped(n: int, parts: bool = True):
+        if parts:
+            fit = fit_grid(arch, X, y, lam=lams, gamma=gammas, n_steps=n, **kw)
+        else:
+            with one_part():
+                fit = fit_grid(arch, X, y, lam=lams, gamma=gammas, n_steps=n, **kw)
         jax.block_until_ready(fit.state.posterior)
         return fit
 
@@ -75,31 +87,51 @@ def main() -> None:
         jax.block_until_ready(fits[-1].state.posterior)
         return fits
 
-    # compile both programs, untimed, and check that they train the same models
+    @contextlib.contextmanager
+    def one_part():
+        saved = encdec._part_bounds
+        encdec._part_bounds = lambda n_points: [(0, n_points)]
+        try:
+            yield
+        finally:
+            encdec._part_bounds = saved
+
+    def leaves(fit):
+        return jax.tree_util.tree_leaves(fit.state.posterior)
+
+    # compile every program, untimed, and check that they train the same models
     v = vmapped(5)
     s = sequential(5)
-    a = jax.tree_util.tree_leaves(v.point(0))
-    b = jax.tree_util.tree_leaves(s[0].point(0))
-    same = all(np.allclose(u, w, atol=1e-5) for u, w in zip(a, b))
+    w = vmapped(5, parts=False)
+    point0 = zip(jax.tree_util.tree_leaves(v.point(0)), jax.tree_util.tree_leaves(s[0].point(0)))
+    same = all(np.allclose(u, t, atol=1e-5) for u, t in point0)
+    same_parts = all(np.allclose(u, t, atol=1e-5) for u, t in zip(leaves(v), leaves(w)))
+    n_parts = len(encdec._part_bounds(16))
 
-    times = {"vmapped": [], "sequential": []}
+    fns = {"vmapped": vmapped, "sequential": sequential, "one part": lambda n: vmapped(n, parts=False)}
+    names = list(fns)
+    times = {name: [] for name in names}
     for r in range(runs):
-        order = ("vmapped", "sequential") if r % 2 == 0 else ("sequential", "vmapped")
-        for name in order:
-            fn = vmapped if name == "vmapped" else sequential
+        for name in names[r % 3:] + names[:r % 3]:
             t0 = time.perf_counter()
-            fn(steps)
+            fns[name](steps)
             times[name].append(time.perf_counter() - t0)
-    tv, ts = np.array(times["vmapped"]), np.array(times["sequential"])
-    ratio = ts / tv
-    print(f"device: {jax.devices()[0].platform} ({jax.devices()[0].device_kind}); 16-point grid, "
-          f"{steps} steps per point, {runs} alternating runs")
-    print(f"same models (grid point 0 = its own run): {same}")
-    for name, t in (("vmapped", tv), ("sequential", ts)):
-        print(f"{name:10s} median {np.median(t):.3f} s [min {t.min():.3f}, max {t.max():.3f}]; "
-              f"{np.median(t) / (16 * steps) * 1e6:.1f} us per step and grid point")
-    print(f"ratio sequential/vmapped: median {np.median(ratio):.2f} [min {ratio.min():.2f}, "
-          f"max {ratio.max():.2f}]")
+    t = {name: np.array(values) for name, values in times.items()}
+    device = jax.devices()[0]
+    print(f"device: {device.platform} ({device.device_kind}), {os.cpu_count()} CPU cores; 16-point grid, "
+          f"{steps} steps per point, {runs} rounds of alternating runs")
+    print(f"same models (grid point 0 = its own run): {same}; ({n_parts} parts = one part): {same_parts}")
+    for name in names:
+        label = f"vmapped, {n_parts} parts" if name == "vmapped" else (
+            "vmapped, one part" if name == "one part" else name)
+        print(f"{label:20s} median {np.median(t[name]):.3f} s [min {t[name].min():.3f}, "
+              f"max {t[name].max():.3f}]; {np.median(t[name]) / (16 * steps) * 1e6:.1f} us per step and "
+              "grid point")
+    for name in ("vmapped", "one part"):
+        ratio = t["sequential"] / t[name]
+        label = f"vmapped ({n_parts} parts)" if name == "vmapped" else "vmapped (one part)"
+        print(f"ratio sequential/{label}: median {np.median(ratio):.2f} [min {ratio.min():.2f}, "
+              f"max {ratio.max():.2f}]")
     print(f"peak resident memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
