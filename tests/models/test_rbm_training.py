@@ -239,7 +239,9 @@ def test_pcd_minibatches_follow_scikit_learns_algorithm(driver):
     # scikit-learn's BernoulliRBM._fit written out in numpy, fed the same U(0, 1)
     # numbers: hidden means of the data; v drawn from the persistent hidden chains;
     # hidden means of that v for the negative statistics; the chains resampled
-    # from those means; learning rate times the minibatch-mean gradient
+    # from those means; learning rate times the statistics summed over the
+    # minibatch minus those summed over the chains, over the minibatch's size (the
+    # last minibatch has 4 rows and 7 chains)
     from scipy.special import expit
 
     from thermoinfo.sampling.contrastive_divergence import uniforms_needed
@@ -248,7 +250,7 @@ def test_pcd_minibatches_follow_scikit_learns_algorithm(driver):
 
     r = np.random.default_rng(5)
     nv, nh, batch, n_batches = 16, 9, 7, 12
-    X = r.integers(0, 2, (batch * n_batches, nv)).astype(np.float32)
+    X = r.integers(0, 2, (batch * n_batches - 3, nv)).astype(np.float32)
     order = r.permutation(X.shape[0]).astype(np.int64)
     per_batch = uniforms_needed(batch, nv, nh, 1, True)
     uniforms = r.random(n_batches * per_batch, dtype=np.float32)
@@ -268,9 +270,10 @@ def test_pcd_minibatches_follow_scikit_learns_algorithm(driver):
         h_pos = expit(v_pos @ rW + rc)
         v_neg = (u[:batch * nv].reshape(batch, nv) < expit(h @ rW.T + rb)).astype(np.float64)
         h_neg = expit(v_neg @ rW + rc)
-        rW += 0.1 * (v_pos.T @ h_pos - v_neg.T @ h_neg) / batch
-        rb += 0.1 * (v_pos.sum(0) - v_neg.sum(0)) / batch
-        rc += 0.1 * (h_pos.sum(0) - h_neg.sum(0)) / batch
+        lr = 0.1 / len(v_pos)
+        rW += lr * (v_pos.T @ h_pos - v_neg.T @ h_neg)
+        rb += lr * (v_pos.sum(0) - v_neg.sum(0))
+        rc += lr * (h_pos.sum(0) - h_neg.sum(0))
         h = (u[batch * nv:].reshape(batch, nh) < h_neg).astype(np.float64)
     assert np.max(np.abs(rW - W0)) > 0.05  # the updates are resolved
     np.testing.assert_allclose(W, rW, atol=1e-5)

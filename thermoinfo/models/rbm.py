@@ -252,7 +252,10 @@ class RBM:
     k : int
         Gibbs steps per update.
     learning_rate : float
-        Multiplies the minibatch-mean gradient.
+        Multiplies the minibatch-mean gradient. With PCD the chains' statistics are
+        summed and divided by the minibatch size, as in scikit-learn's
+        ``BernoulliRBM``: the same, except on a shorter last minibatch of an epoch
+        (see :mod:`thermoinfo.sampling.contrastive_divergence`).
     batch_size : int
         Minibatch size (the last minibatch of an epoch may be smaller).
     n_epochs : int

@@ -17,15 +17,22 @@ and then resamples the hidden units. With momentum mu and weight decay lambda,
 
     velocity <- mu velocity + learning_rate (gradient - lambda W),   W <- W + velocity,
 
-the gradient averaged over the minibatch (biases are not decayed).
+the gradient being the statistics summed over the minibatch's m rows minus those
+summed over the negative samples, divided by m (biases are not decayed): the
+minibatch-mean gradient whenever there are as many negative samples as rows
+(always with CD). With PCD a shorter last minibatch of an epoch (m < batch_size
+chains) weighs the chains' term by batch_size / m, as scikit-learn's
+``BernoulliRBM`` does; on the binarized digits (1797 = 179 x 10 + 7 images,
+batch 10, 20 hidden units, 2 epochs) this gave a better exact log-likelihood
+than the chains' mean, by 0.34 +- 0.07 nats per image over 25 paired seeds.
 
 The kernels run in float32 on arrays the caller owns (parameters, velocities,
 int8 chains, all updated in place) and take their U(0, 1) numbers from the
 caller (:func:`uniforms_needed` per minibatch); units are drawn by the one
 block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`, which also
 returns the hidden means from the same sigmoid. The minibatch and the negative
-samples are stacked, the hidden means scaled by 1/m and -1/n_chains, so that
-one product ``V.T @ H`` is the weight gradient; with PCD the hidden fields of
+samples are stacked, the hidden means scaled by 1/m and -1/m, so that one
+product ``V.T @ H`` is the weight gradient; with PCD the hidden fields of
 the minibatch and of the negative samples are one product too.
 
 Two drivers run the same steps (the same numba kernels for gathering, drawing,
@@ -110,10 +117,11 @@ def _draw(field, n, bias, spin, uniforms, pos, out, means):
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _gradients(vs, hs, m, nc, grad_b, grad_c):
     """Bias gradients of the stacked rows (the minibatch ``[0, m)``, the negative
-    samples ``[m, m + nc)``), and the hidden means scaled by 1/m and -1/nc in place
-    so that ``vs[:m + nc].T @ hs[:m + nc]`` is the weight gradient."""
+    samples ``[m, m + nc)``), and the hidden means scaled by 1/m and -1/m in place
+    so that ``vs[:m + nc].T @ hs[:m + nc]`` is the weight gradient (both sums over
+    the minibatch's size m, as scikit-learn's ``BernoulliRBM``)."""
     pos_scale = _F32(1) / _F32(m)
-    neg_scale = -_F32(1) / _F32(nc)
+    neg_scale = -pos_scale
     grad_b[:] = _F32(0)
     grad_c[:] = _F32(0)
     for r in range(m + nc):
