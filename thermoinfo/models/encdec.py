@@ -22,7 +22,12 @@ leading axis and one jit-compiled step maps over them with ``jax.vmap``; every
 point sees the same minibatches and noise draws (common random numbers), so differences between
 grid points are differences of the multipliers. Up to 64 steps run in one compiled
 call (a ``lax.while_loop`` over the device-resident data, with the minibatch indices
-and the noise of those steps drawn ahead), for one point as for a grid.
+and the noise of those steps drawn ahead), for one point as for a grid. On JAX's CPU
+backend the grid is cut into contiguous parts, one per available core, each run by
+its own compiled program on its own thread (XLA executes the operations of one step
+nearly one after another, so one program keeps about one core busy); every part
+draws the same minibatches and noise, so a point's numbers do not depend on the
+cut beyond float rounding.
 
 R, D and C of a trained grid are measured on held-out data with
 :func:`thermoinfo.freeenergy.functionals.monte_carlo` (mean and standard error
