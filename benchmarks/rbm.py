@@ -48,6 +48,7 @@ random-number thread still runs beside its kernels, so it is not a one-core run.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -171,7 +172,8 @@ def run(args: argparse.Namespace) -> None:
     betas = default_betas(50, 400, 1000) if args.quick else default_betas()
     ll_betas = default_betas(50, 200, 500)  # for the trained models' log-likelihoods
     X = load_digits(binarize=True)
-    print(f"threads {args.threads}; timings on a shared machine are indicative")
+    print(f"threads {args.threads}; load average {os.getloadavg()[0]:.2f} at the start; timings on a "
+          "shared machine are indicative")
     ratios = {}
     ratios["64 px, batch 10, 20 hidden"] = compare("binarized digits 1797 x 64", X, 20, 10, n_epochs,
                                                    args.repeat, ll_betas, args.seed)
@@ -182,7 +184,8 @@ def run(args: argparse.Namespace) -> None:
     ratios[f"784 px, batch 100, {n_hidden} hidden"] = compare(
         "digits upsampled to 28x28, binarized, 1797 x 784", big, n_hidden, 100, n_epochs, args.repeat,
         ll_betas, args.seed)
-    print("median throughput ratios (targets: >= 6 at batch 10 on 64 px, >= 2 at batch 100 on 784 px):")
+    print(f"median throughput ratios (load average {os.getloadavg()[0]:.2f} now; targets: >= 6 at batch "
+          "10 on 64 px, >= 2 at batch 100 on 784 px):")
     for key, value in ratios.items():
         print(f"  {key}: {value:.2f}")
 
