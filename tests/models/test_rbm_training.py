@@ -388,3 +388,16 @@ def test_training_in_a_forked_child_after_the_parent_trained():
     with multiprocessing.get_context("fork").Pool(1) as pool:
         weights = pool.apply_async(_fit_weights, (X,)).get(timeout=60)
     np.testing.assert_array_equal(weights, expected)
+
+
+def test_small_training_leaves_the_blas_threads_as_they_were():
+    # the numba driver runs its products on one BLAS thread and restores the setting
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    with threadpool_limits(2):
+        before = blas_threads()
+        RBM(64, 5, n_epochs=1, rng=0).fit(_digits(30))
+        assert blas_threads() == before

@@ -73,7 +73,13 @@ from thermoinfo.models.rbm_exact import (
 )
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import AISBracket, AISResult, ais, base_rate_bias, log_mean_exp
-from thermoinfo.sampling.contrastive_divergence import BLAS_MIN_WORK, choose_driver, uniforms_needed
+from thermoinfo.sampling.contrastive_divergence import (
+    BLAS_MIN_WORK,
+    choose_driver,
+    one_blas_thread,
+    train_minibatches,
+    uniforms_needed,
+)
 
 __all__ = [
     "RBM",
@@ -438,7 +444,8 @@ class RBM:
                 float(self.learning_rate), float(self.momentum), float(self.weight_decay),
                 self.units == "spin", bool(self.use_visible_bias), bool(self.use_hidden_bias))
         failed = -1
-        with np.errstate(over="ignore", invalid="ignore"):  # non-finite updates are caught below
+        threads = one_blas_thread() if driver is train_minibatches else contextlib.nullcontext()
+        with np.errstate(over="ignore", invalid="ignore"), threads:  # non-finite updates: caught below
             blocks = _uniform_blocks(rng, n_batches, per_batch, self._prefetch_uniforms)
             with contextlib.closing(blocks):
                 for first, last, uniforms in blocks:
