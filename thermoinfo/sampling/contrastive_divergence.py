@@ -42,7 +42,9 @@ its products numba's ``np.dot`` (no per-minibatch call from Python: right for
 small layers, where a minibatch takes microseconds);
 :func:`train_minibatches_blas` drives the minibatches from Python with numpy's
 own BLAS, which runs large products on all the threads numpy's thread pool
-allows. :func:`choose_driver` picks the second when one stacked product has at
+allows, and takes the exponentials of its draws from numpy's vectorized
+``np.exp`` (:func:`~thermoinfo.sampling.gibbs.draw_units_given_exp` turns them
+into units). :func:`choose_driver` picks the second when one stacked product has at
 least :data:`BLAS_MIN_WORK` multiply-adds. Both consume the same uniforms in the
 same order and give the same parameters to float32 rounding.
 """
