@@ -58,7 +58,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from thermoinfo.sampling.gibbs import draw_units, draw_units_given_exp
+from thermoinfo.sampling.gibbs import draw_units, draw_units_vectorized
 
 __all__ = ["BLAS_MIN_WORK", "choose_driver", "one_blas_thread", "train_minibatches",
            "train_minibatches_blas", "uniforms_needed"]
@@ -286,16 +286,12 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
 
 def _draw_vectorized(field, n, bias, spin, uniforms, pos, out, means, exps):
     """:func:`_draw` with the exponentials from numpy's vectorized ``np.exp`` (into
-    the scratch ``exps``), the rest in :func:`~thermoinfo.sampling.gibbs.draw_units_given_exp`."""
+    the scratch ``exps``): :func:`~thermoinfo.sampling.gibbs.draw_units_vectorized`."""
     rows = field[:n]
     np.add(rows, bias, out=rows)
-    e = exps[:n]
-    np.abs(rows, out=e)
-    np.multiply(e, -2.0 if spin else -1.0, out=e)
-    np.exp(e, out=e)
     size = rows.size
-    draw_units_given_exp(rows.reshape(-1), e.reshape(-1), 1.0, spin, uniforms[pos:pos + size],
-                         out[:n].reshape(-1), None if means is None else means[:n].reshape(-1))
+    draw_units_vectorized(rows, spin, uniforms[pos:pos + size], out[:n], exps[:n],
+                          None if means is None else means[:n])
     return pos + size
 
 
