@@ -85,6 +85,8 @@ __all__ = [
     "fit_grid",
     "init_posterior",
     "log_densities",
+    "mlp",
+    "mlp_init",
     "objective",
     "precision",
     "sample_weights",
@@ -288,7 +290,18 @@ def _dense_init(key: Any, n_in: int, n_out: int, dtype: Any) -> dict[str, Any]:
     return {"w": w, "b": jnp.zeros((n_out,), dtype)}
 
 
-def _mlp_init(key: Any, widths: list[int], dtype: Any) -> list[dict[str, Any]]:
+def mlp_init(key: Any, widths: list[int], dtype: Any) -> list[dict[str, Any]]:
+    """Parameters of a multilayer perceptron with layer widths ``widths`` (input
+    first): a list of ``{"w": (n_in, n_out), "b": (n_out,)}`` dicts, the weights
+    normal with variance 1 / n_in, the biases zero (the networks of :func:`mlp`).
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> layers = mlp_init(jax.random.PRNGKey(0), [4, 3, 2], jnp.float32)
+    >>> [layer["w"].shape for layer in layers]
+    [(4, 3), (3, 2)]
+    """
     import jax
 
     keys = jax.random.split(key, max(len(widths) - 1, 1))
@@ -321,7 +334,17 @@ def _elu(h: Any) -> Any:
     return _elu_function()(h)
 
 
-def _mlp(layers: list[dict[str, Any]], h: Any) -> Any:
+def mlp(layers: list[dict[str, Any]], h: Any) -> Any:
+    """The perceptron of :func:`mlp_init` on the rows of ``h``: affine layers with
+    ELUs between them and none after the last.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> layers = mlp_init(jax.random.PRNGKey(0), [4, 3, 2], jnp.float32)
+    >>> mlp(layers, jnp.ones((5, 4))).shape
+    (5, 2)
+    """
     for i, layer in enumerate(layers):
         h = h @ layer["w"] + layer["b"]
         if i < len(layers) - 1:
@@ -339,12 +362,12 @@ def _init_params(key: Any, arch: Architecture, dtype: Any) -> dict[str, Any]:
     if arch.encoder == "linear":
         params["encoder"] = {**_dense_init(k_enc, n, k, dtype), "log_std": jnp.zeros((k,), dtype)}
     elif arch.encoder == "mlp":
-        params["encoder"] = _mlp_init(k_enc, [n, *arch.hidden, 2 * k], dtype)
+        params["encoder"] = mlp_init(k_enc, [n, *arch.hidden, 2 * k], dtype)
     else:
         h, w = arch.image_shape
         conv = jax.random.normal(k_conv, (arch.channels, 1, 3, 3), dtype) / 3.0
         params["encoder"] = {"conv": conv, "conv_b": jnp.zeros((arch.channels,), dtype),
-                             "dense": _mlp_init(k_enc, [arch.channels * h * w, *arch.hidden, 2 * k],
+                             "dense": mlp_init(k_enc, [arch.channels * h * w, *arch.hidden, 2 * k],
                                                 dtype)}
     if arch.prior == "gaussian":
         params["prior"] = {"mean": jnp.zeros((k,), dtype), "log_std": jnp.zeros((k,), dtype)}
@@ -355,7 +378,7 @@ def _init_params(key: Any, arch: Architecture, dtype: Any) -> dict[str, Any]:
                            "log_std": jnp.zeros((m, k), dtype)}
     elif arch.prior == "vamp":
         params["prior"] = {"pseudo_inputs": jax.random.normal(k_prior, (arch.n_components, n), dtype)}
-    params["decoder"] = _mlp_init(k_dec, [k, *arch.decoder_hidden, n], dtype)
+    params["decoder"] = mlp_init(k_dec, [k, *arch.decoder_hidden, n], dtype)
     if arch.n_classes:
         params["classifier"] = _dense_init(k_cls, k, arch.n_classes, dtype)
     return params
@@ -442,13 +465,13 @@ def _encode(params: Any, arch: Architecture, x: Any) -> tuple[Any, Any]:
         mu = x @ enc["w"] + enc["b"]
         return mu, jnp.broadcast_to(enc["log_std"], mu.shape)
     if arch.encoder == "mlp":
-        out = _mlp(enc, x)
+        out = mlp(enc, x)
     else:
         h, w = arch.image_shape
         img = x.reshape(x.shape[0], 1, h, w)
         conv = jax.lax.conv_general_dilated(img, enc["conv"], (1, 1), "SAME")
         conv = _elu(conv + enc["conv_b"][None, :, None, None])
-        out = _mlp(enc["dense"], conv.reshape(x.shape[0], -1))
+        out = mlp(enc["dense"], conv.reshape(x.shape[0], -1))
     return out[:, :k], jnp.clip(out[:, k:], -10.0, 5.0)
 
 
@@ -479,7 +502,7 @@ def _log_prior(params: Any, arch: Architecture, z: Any) -> Any:
 def _log_decoder(params: Any, arch: Architecture, x: Any, z: Any) -> Any:
     import jax.numpy as jnp
 
-    out = _mlp(params["decoder"], z)
+    out = mlp(params["decoder"], z)
     if arch.decoder == "bernoulli":
         # x log sigmoid(o) + (1 - x) log sigmoid(-o) = x o - softplus(o), with the stable
         # softplus(o) = max(o, 0) + log1p(exp(-|o|)) (faster on CPU than logaddexp(o, 0))

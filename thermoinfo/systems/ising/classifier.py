@@ -187,15 +187,15 @@ def bias_free_energy(temperatures: Any, bias: Any, L: int) -> BiasFreeEnergy:
 
 
 def _network(params: Any, x: Any) -> Any:
-    from thermoinfo.models.encdec import _mlp
+    from thermoinfo.models.encdec import mlp
 
-    return _mlp(params["body"], x) @ params["out"]["w"] + params["out"]["b"]
+    return mlp(params["body"], x) @ params["out"]["w"] + params["out"]["b"]
 
 
 def _features(params: Any, x: Any) -> Any:
-    from thermoinfo.models.encdec import _mlp
+    from thermoinfo.models.encdec import mlp
 
-    return _mlp(params["body"], x)
+    return mlp(params["body"], x)
 
 
 def _augment(key: Any, x: Any, L: int, flip: bool) -> Any:
@@ -418,10 +418,10 @@ class TemperatureClassifier:
         gen = as_rng(self.rng)
         key = jax.random.PRNGKey(int(gen.integers(2**31)))
         k_body, k_out, k_train = jax.random.split(key, 3)
-        from thermoinfo.models.encdec import _mlp_init
+        from thermoinfo.models.encdec import mlp_init
 
         n_sites = self.L * self.L
-        params = {"body": _mlp_init(k_body, [n_sites, *hidden, n_features], jnp.float32),
+        params = {"body": mlp_init(k_body, [n_sites, *hidden, n_features], jnp.float32),
                   "out": {"w": 0.1 * jax.random.normal(k_out, (n_features, temps.size), jnp.float32),
                           "b": jnp.zeros((temps.size,), jnp.float32)}}
         params, history = _train(params, jnp.asarray(x), jnp.asarray(y), k_train, L=self.L,
