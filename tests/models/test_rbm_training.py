@@ -376,6 +376,9 @@ def _fit_weights(X):
     return RBM(64, 8, batch_size=5, n_epochs=1, rng=1).fit(X).weights_
 
 
+# JAX, when another test of the process imported it, warns at any fork; the child
+# here runs numpy and numba only
+@pytest.mark.filterwarnings(r"ignore:os\.fork\(\) was called:RuntimeWarning")
 def test_training_in_a_forked_child_after_the_parent_trained():
     # the background thread that draws uniforms does not survive a fork: the child
     # starts its own instead of waiting on the parent's forever

@@ -220,6 +220,24 @@ def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, pers
     return batch_size * (per_chain if persistent else per_chain + n_hidden)
 
 
+@numba.njit(cache=True, nogil=True)
+def _workspace(batch_size, chains, W):
+    """The arrays a driver works in: the stacked rows ``vs`` and ``hs`` (rows
+    [0, m) the minibatch and its hidden means / m, rows [m, m + nc) the negative
+    samples and minus their hidden means / m, so that one product is the weight
+    gradient), the fields, the chains' hidden states as float32 (copied from the
+    int8 ``chains``) and the gradients."""
+    nv, nh = W.shape
+    n_chains = chains.shape[0]
+    rows = batch_size + n_chains
+    hstate = np.empty((n_chains, nh), dtype=np.float32)
+    _chains_to_float(chains, hstate)
+    return (np.empty((rows, nv), dtype=np.float32), np.empty((rows, nh), dtype=np.float32),
+            np.empty((rows, nh), dtype=np.float32), np.empty((n_chains, nv), dtype=np.float32),
+            hstate, np.empty((nv, nh), dtype=np.float32), np.empty(nv, dtype=np.float32),
+            np.empty(nh, dtype=np.float32))
+
+
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
                       chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
@@ -234,21 +252,9 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     chains are updated in place. Returns the index of the first minibatch whose
     update would make a parameter non-finite (that update is not applied), or -1.
     """
-    n, nv = X.shape
-    nh = W.shape[1]
+    n = X.shape[0]
     n_chains = chains.shape[0]
-    rows = batch_size + n_chains
-    # rows [0, m) hold the minibatch and its hidden means / m, rows [m, m + nc) the
-    # negative samples and minus their hidden means / nc: one product is the gradient
-    vs = np.empty((rows, nv), dtype=np.float32)
-    hs = np.empty((rows, nh), dtype=np.float32)
-    hfield = np.empty((rows, nh), dtype=np.float32)
-    vfield = np.empty((n_chains, nv), dtype=np.float32)
-    hstate = np.empty((n_chains, nh), dtype=np.float32)
-    grad_w = np.empty((nv, nh), dtype=np.float32)
-    grad_b = np.empty(nv, dtype=np.float32)
-    grad_c = np.empty(nh, dtype=np.float32)
-    _chains_to_float(chains, hstate)
+    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c = _workspace(batch_size, chains, W)
     failed = -1
     pos = 0
     for t in range(first_batch, last_batch):
@@ -308,18 +314,10 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
     nh = W.shape[1]
     n_chains = chains.shape[0]
     rows = batch_size + n_chains
-    vs = np.empty((rows, nv), dtype=np.float32)
-    hs = np.empty((rows, nh), dtype=np.float32)
-    hfield = np.empty((rows, nh), dtype=np.float32)
-    vfield = np.empty((n_chains, nv), dtype=np.float32)
-    hstate = np.empty((n_chains, nh), dtype=np.float32)
-    grad_w = np.empty((nv, nh), dtype=np.float32)
-    grad_b = np.empty(nv, dtype=np.float32)
-    grad_c = np.empty(nh, dtype=np.float32)
+    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c = _workspace(batch_size, chains, W)
     exps = np.empty((max(rows, n_chains), max(nv, nh)), dtype=np.float32)
     vexps = exps.reshape(-1)[:n_chains * nv].reshape(n_chains, nv)
     hexps = exps.reshape(-1)[:rows * nh].reshape(rows, nh)
-    _chains_to_float(chains, hstate)
     failed = -1
     pos = 0
     for t in range(first_batch, last_batch):
