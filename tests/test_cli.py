@@ -130,6 +130,9 @@ def _wait_for_points(folder, n, proc, limit=120.0):
 
 
 @pytest.mark.slow
+# the child that resets SIGINT is started by fork and exec; JAX, when another test of
+# the process imported it, warns at any fork
+@pytest.mark.filterwarnings(r"ignore:os\.fork\(\) was called:RuntimeWarning")
 def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, capsys):
     alphas = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.24)
     n_points = 2 * len(alphas) + 3 * 2   # (n_units x alpha) and (model x alpha_model)
