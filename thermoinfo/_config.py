@@ -1,13 +1,15 @@
-"""Library-wide settings: the memory budget for enumerations and large tables."""
+"""Library-wide settings: the memory budget for enumerations and large tables, and
+the number of cores this process may use."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 from thermoinfo._errors import MemoryBudgetError
 
-__all__ = ["check_memory", "get_memory_budget", "memory_budget", "set_memory_budget"]
+__all__ = ["available_cores", "check_memory", "get_memory_budget", "memory_budget", "set_memory_budget"]
 
 _DEFAULT_BUDGET = 1 << 30  # 1 GiB
 _state = {"budget": _DEFAULT_BUDGET}
@@ -59,3 +61,17 @@ def check_memory(n_bytes: int, what: str) -> None:
             f"{budget / 2**20:.1f} MiB; raise it with thermoinfo.set_memory_budget(n_bytes) "
             "or the thermoinfo.memory_budget(n_bytes) context manager"
         )
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the platform
+    reports one, else the machine's count; at least 1).
+
+    Examples
+    --------
+    >>> available_cores() >= 1
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

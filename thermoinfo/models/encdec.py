@@ -71,6 +71,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from thermoinfo._attrs import variable_attrs
+from thermoinfo._config import available_cores
 from thermoinfo._errors import NonFiniteParameterError
 from thermoinfo._validation import as_rng, check_positive, check_positive_int
 
@@ -756,8 +757,7 @@ def _part_bounds(n_points: int) -> list[tuple[int, int]]:
     depend on the part it is in beyond float rounding of the vmapped arithmetic."""
     import jax
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n_parts = min(cores, n_points) if jax.default_backend() == "cpu" else 1
+    n_parts = min(available_cores(), n_points) if jax.default_backend() == "cpu" else 1
     edges = [n_points * i // n_parts for i in range(n_parts + 1)]
     return list(itertools.pairwise(edges))
 

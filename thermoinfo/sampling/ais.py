@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -78,6 +77,7 @@ import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from thermoinfo._config import available_cores
 from thermoinfo._validation import as_rng, check_positive_int
 from thermoinfo.sampling.gibbs import check_units, draw_units, draw_units_vectorized, unit_log_partition
 
@@ -423,7 +423,7 @@ def _chunk_bounds(n_runs: int) -> np.ndarray:
 
 def _resolve_threads(n_threads: Any) -> int:
     if n_threads is None:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return available_cores()
     return check_positive_int(n_threads, "n_threads")
 
 
