@@ -1,15 +1,17 @@
-"""Library-wide settings: the memory budget for enumerations and large tables, and
-the number of cores this process may use."""
+"""Library-wide settings: the memory budget for enumerations and large tables, the
+number of cores this process may use, and a context that holds BLAS to one thread."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from thermoinfo._errors import MemoryBudgetError
 
-__all__ = ["available_cores", "check_memory", "get_memory_budget", "memory_budget", "set_memory_budget"]
+__all__ = ["available_cores", "check_memory", "get_memory_budget", "memory_budget", "one_blas_thread",
+           "set_memory_budget"]
 
 _DEFAULT_BUDGET = 1 << 30  # 1 GiB
 _state = {"budget": _DEFAULT_BUDGET}
@@ -75,3 +77,27 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+_BLAS_CONTROLLER: list[Any] = []
+
+
+def one_blas_thread() -> Any:
+    """A context in which numpy's and scipy's BLAS (the one numba's products and
+    JAX's CPU LAPACK call) run on one thread each, restored on exit (threadpoolctl).
+
+    For work that splits itself over threads, or whose products are too small for
+    a BLAS thread pool to pay; and for sums that must not depend on the number of
+    threads. The libraries are looked up once, scipy's BLAS loaded first.
+
+    Examples
+    --------
+    >>> with one_blas_thread():
+    ...     pass
+    """
+    if not _BLAS_CONTROLLER:
+        import scipy.linalg.cython_blas  # noqa: F401  (loaded, so that it is controlled too)
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS_CONTROLLER.append(ThreadpoolController())
+    return _BLAS_CONTROLLER[0].limit(limits=1, user_api="blas")

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from thermoinfo._config import one_blas_thread
 from thermoinfo._errors import NonFiniteParameterError, UnreliableEstimateWarning
 from thermoinfo._validation import (
     as_rng,
@@ -76,7 +77,6 @@ from thermoinfo.sampling.ais import AISBracket, AISResult, ais, base_rate_bias, 
 from thermoinfo.sampling.contrastive_divergence import (
     BLAS_MIN_WORK,
     choose_driver,
-    one_blas_thread,
     train_minibatches,
     uniforms_needed,
 )

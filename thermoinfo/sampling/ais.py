@@ -75,9 +75,8 @@ from typing import Any
 
 import numba
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from thermoinfo._config import available_cores
+from thermoinfo._config import available_cores, one_blas_thread
 from thermoinfo._validation import as_rng, check_positive_int
 from thermoinfo.sampling.gibbs import check_units, draw_units, draw_units_vectorized, unit_log_partition
 
@@ -588,7 +587,7 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
     n_workers = min(len(bounds) - 1, n_threads)
     # one BLAS thread per chunk: multi-threaded BLAS sums in another order, and
     # float32 products that differ in the last bit change some draws
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         if n_workers == 1:
             for i in range(len(bounds) - 1):
                 anneal(i)

@@ -53,15 +53,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numba
 import numpy as np
 
 from thermoinfo.sampling.gibbs import draw_units, draw_units_vectorized
 
-__all__ = ["BLAS_MIN_WORK", "choose_driver", "one_blas_thread", "train_minibatches",
-           "train_minibatches_blas", "uniforms_needed"]
+__all__ = ["BLAS_MIN_WORK", "choose_driver", "train_minibatches", "train_minibatches_blas",
+           "uniforms_needed"]
 
 #: Multiply-adds of one stacked product ``(batch_size + n_chains) x n_visible x n_hidden``
 #: from which :func:`choose_driver` drives the minibatches with numpy's BLAS.
@@ -191,21 +190,6 @@ def _chains_to_int8(hstate, chains):
     for r in range(chains.shape[0]):
         for a in range(chains.shape[1]):
             chains[r, a] = np.int8(hstate[r, a])
-
-
-_CONTROLLER: list[Any] = []
-
-
-def one_blas_thread() -> Any:
-    """A context in which BLAS runs on one thread (threadpoolctl): for
-    :func:`train_minibatches`, whose products are too small to split and which
-    measured slower through a BLAS set to two threads (its interface's overhead)."""
-    if not _CONTROLLER:
-        import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's products call: loaded first)
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, persistent: bool) -> int:

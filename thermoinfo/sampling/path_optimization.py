@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from thermoinfo._config import one_blas_thread
 from thermoinfo._validation import as_rng, check_positive, check_positive_int
 from thermoinfo.sampling.hmc import _warn_if_poor, adapt, chain, effective_sample_size, jackknife
 
@@ -345,16 +346,6 @@ def _check_params(params: Any, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _one_blas_thread() -> Any:
-    """Context in which LAPACK (the slogdet of the Jacobian inside the compiled HMC
-    and training steps) runs on one OpenBLAS thread: for matrices of 2V <= a few
-    hundred, OpenBLAS's thread pool costs milliseconds per call on a busy machine,
-    against about 0.1 ms for the 32 x 32 complex slogdet and its gradient."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _call(action: Callable[..., Any], z: Any, couplings: Any) -> Any:
     return action(z) if couplings is None else action(z, couplings)
 
@@ -440,7 +431,10 @@ def sample_path(action: Callable[[Any], Any], n_variables: int, n_samples: int, 
     n_samples = check_positive_int(n_samples, "n_samples")
     n_warmup = check_positive_int(n_warmup, "n_warmup")
     p = _check_params(params, n)
-    with jax.enable_x64(True), _one_blas_thread():
+    # LAPACK (the slogdet of the Jacobian inside the compiled HMC and training steps)
+    # on one thread: for 2V up to a few hundred, OpenBLAS's pool costs milliseconds per
+    # call on a busy machine, against about 0.1 ms for the 32 x 32 complex slogdet
+    with jax.enable_x64(True), one_blas_thread():
         key = jax.random.key(int(as_rng(rng).integers(0, 2 ** 31 - 1)))
         pos = jnp.zeros(n) if initial_position is None else jnp.asarray(np.asarray(initial_position, float))
         compiled = _compiled(action, n_samples, n_leapfrog, thin, n_warmup)
@@ -584,7 +578,7 @@ class PathOptimization:
                     params = init_affine(n)
                 key = jax.random.key(seed)
                 jp = _as_jax_params(params)
-                with _one_blas_thread():
+                with one_blas_thread():
                     pos, step, inv_mass = jax.block_until_ready(compiled["adapt"](
                         jp, c, jnp.zeros(n), jax.random.fold_in(key, _FOLD_ADAPT)))
                 opt_state = optimizer.init(jp)
@@ -598,7 +592,7 @@ class PathOptimization:
             self._publish(state)
             while state["epoch"] < self.n_epochs:
                 epoch = state["epoch"]
-                with _one_blas_thread():
+                with one_blas_thread():
                     if epoch > 0 and epoch % self.adapt_every == 0:
                         adapted = compiled["adapt"](state["params"], c, state["position"],
                                                     jax.random.fold_in(key, _FOLD_ADAPT + epoch))
