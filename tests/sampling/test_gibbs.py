@@ -112,3 +112,24 @@ def test_draw_units_kernel_frequencies_and_replay(spin):
     agree = out32 == out
     assert agree.mean() > 0.9999
     np.testing.assert_array_equal(out == 1, u < p_on)
+
+
+@pytest.mark.parametrize("spin", [False, True])
+def test_draw_units_vectorized_matches_draw_units(spin):
+    # numpy's exponentials, then the shared loop: the same units and means as the
+    # all-numba draw from the same uniforms, and P(on) = sigmoid((2 for spins) x field)
+    r = np.random.default_rng(5)
+    field = r.normal(0, 3, (40, 30))
+    u = r.random(field.size)
+    out, means = np.empty((40, 30), np.int8), np.empty((40, 30))
+    gibbs.draw_units_vectorized(field, spin, u, out, np.empty_like(field), means)
+    ref_out, ref_means = np.empty(field.size, np.int8), np.empty(field.size)
+    gibbs.draw_units(field.reshape(-1), 1.0, spin, u, ref_out, ref_means)
+    np.testing.assert_array_equal(out.reshape(-1), ref_out)
+    np.testing.assert_allclose(means.reshape(-1), ref_means, rtol=1e-12, atol=0)
+    p_on = 1 / (1 + np.exp(-(2 if spin else 1) * field))
+    np.testing.assert_array_equal(out == 1, u.reshape(field.shape) < p_on)
+    # a strided output would be written through a copy and lost: refused
+    wide = np.empty((40, 60), np.int8)
+    with pytest.raises(ValueError, match=r"^out"):
+        gibbs.draw_units_vectorized(field, spin, u, wide[:, ::2], np.empty_like(field))

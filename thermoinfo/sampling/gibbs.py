@@ -65,7 +65,7 @@ def check_units(units: Any) -> str:
     return units
 
 
-@numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp"}, error_model="numpy")
+@numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp"})
 def draw_units(field, scale, spin, uniforms, out, means=None):
     """Draw independent units from their fields (the one block-Gibbs draw).
 
@@ -88,9 +88,8 @@ def draw_units(field, scale, spin, uniforms, out, means=None):
     s = field.dtype.type(scale + scale if spin else scale)
     n = field.shape[0]
     # sigmoid in the precision of the field from e = exp(-|x|) (never overflows);
-    # the exponentials in one loop, the rest in another that vectorizes (selects,
-    # no branches on the random signs of the fields, and a division 1 / (1 + e)
-    # that cannot be by zero, so not checked: error_model="numpy")
+    # the exponentials in this loop, the rest in draw_units_given_exp's, which
+    # vectorizes
     es = np.empty(n, dtype=field.dtype)
     for j in range(n):
         es[j] = math.exp(-abs(s * field[j]))
@@ -102,7 +101,9 @@ def draw_units_given_exp(field, exps, scale, spin, uniforms, out, means=None):
     """:func:`draw_units` given ``exps[j] = exp(-|s field[j]|)`` (``s = scale``,
     ``2 scale`` for spins), e.g. from numpy's vectorized ``np.exp``: the sigmoid
     ``P(on) = 1 / (1 + e)`` or ``e / (1 + e)`` by the sign of the field, the draw
-    and the means. The one loop that turns exponentials into units.
+    and the means. The one loop that turns exponentials into units; it vectorizes
+    (selects, no branches on the random signs of the fields, and a division
+    1 / (1 + e) that cannot be by zero, so not checked: ``error_model="numpy"``).
 
     Examples
     --------
@@ -139,6 +140,9 @@ def draw_units_vectorized(field, spin, uniforms, out, exps, means=None):
     >>> out.tolist()
     [[-1, 1, 1]]
     """
+    for name, arr in (("out", out), ("means", means)):
+        if arr is not None and not arr.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous (it is written through a flat view)")
     np.abs(field, out=exps)
     np.multiply(exps, -2.0 if spin else -1.0, out=exps)
     np.exp(exps, out=exps)
