@@ -194,7 +194,7 @@ def _uniform_blocks(rng: np.random.Generator, n_batches: int, per_batch: int, pr
         first, size = last, min(max_size, 2 * size)
 
     def draw(span: tuple[int, int]) -> np.ndarray:
-        return rng.random((span[1] - span[0]) * per_batch, dtype=np.float32)
+        return gibbs.uniforms_float32(rng, (span[1] - span[0]) * per_batch)
 
     if not prefetch or len(spans) == 1:
         for span in spans:

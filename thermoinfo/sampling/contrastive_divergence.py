@@ -28,9 +28,12 @@ than the chains' mean, by 0.34 +- 0.07 nats per image over 25 paired seeds.
 
 The kernels run in float32 on arrays the caller owns (parameters, velocities,
 int8 chains, all updated in place) and take their U(0, 1) numbers from the
-caller (:func:`uniforms_needed` per minibatch); units are drawn by the one
+caller (:func:`uniforms_needed` per minibatch); hidden units are drawn by the
 block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`, which also
-returns the hidden means from the same sigmoid. The minibatch and the negative
+returns their means from the same sigmoid, and visible units, whose means are
+not needed, by :func:`thermoinfo.sampling.gibbs.draw_units_squeezed`, which
+decides nearly every unit by comparing its field with a bracket of the uniform's
+logit, without an exponential. The minibatch and the negative
 samples are stacked, the hidden means scaled by 1/m and -1/m, so that one
 product ``V.T @ H`` is the weight gradient; with PCD the hidden fields of
 the minibatch and of the negative samples are one product too.
@@ -42,9 +45,9 @@ its products numba's ``np.dot`` (no per-minibatch call from Python: right for
 small layers, where a minibatch takes microseconds);
 :func:`train_minibatches_blas` drives the minibatches from Python with numpy's
 own BLAS, which runs large products on all the threads numpy's thread pool
-allows, and takes the exponentials of its draws from numpy's vectorized
+allows, and takes the exponentials of the hidden units from numpy's vectorized
 ``np.exp`` (:func:`~thermoinfo.sampling.gibbs.draw_units_given_exp` turns them
-into units). :func:`choose_driver` picks the second when one stacked product has at
+into means and units). :func:`choose_driver` picks the second when one stacked product has at
 least :data:`BLAS_MIN_WORK` multiply-adds. Both consume the same uniforms in the
 same order and give the same parameters to float32 rounding.
 """
@@ -57,7 +60,12 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from thermoinfo.sampling.gibbs import draw_units, draw_units_vectorized
+from thermoinfo.sampling.gibbs import (
+    draw_units,
+    draw_units_given_exp,
+    draw_units_squeezed,
+    draw_units_vectorized,
+)
 
 __all__ = ["BLAS_MIN_WORK", "choose_driver", "train_minibatches", "train_minibatches_blas",
            "uniforms_needed"]
@@ -114,6 +122,44 @@ def _draw(field, n, bias, spin, uniforms, pos, out, means):
         draw_units(field[:n].reshape(-1), _F32(1), spin, uniforms[pos:pos + size], out[:n].reshape(-1),
                    means[:n].reshape(-1))
     return pos + size
+
+
+@numba.njit(cache=True, nogil=True)
+def _draw_visible(field, n, bias, spin, uniforms, pos, out, flags):
+    """Add ``bias`` to rows ``[0, n)`` of ``field`` and draw those visible units into
+    ``out`` from ``uniforms[pos:]`` (no means: the negative statistics use the
+    drawn units), most without an exponential
+    (:func:`~thermoinfo.sampling.gibbs.draw_units_squeezed`); returns the position
+    after the uniforms used."""
+    size = n * field.shape[1]
+    draw_units_squeezed(field[:n], bias, 1.0, spin, uniforms[pos:pos + size], out[:n], flags)
+    return pos + size
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _negated_magnitudes(field, n, bias, spin, exps):
+    """Add ``bias`` to rows ``[0, n)`` of ``field`` and write ``-|s x|`` (``s = 1``,
+    2 for spins) into ``exps``, ready for numpy's vectorized ``np.exp``."""
+    s = _F32(-2) if spin else _F32(-1)
+    for r in range(n):
+        x_row, e_row = field[r], exps[r]
+        for a in range(bias.shape[0]):
+            x = x_row[a] + bias[a]
+            x_row[a] = x
+            e_row[a] = s * abs(x)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
+def _means_given_exp(field, exps, spin, out):
+    """Conditional means of the units (flat arrays) from ``exps = exp(-|s x|)``: the
+    sigmoid (binary) or ``2 sigmoid(2 x) - 1 = tanh(x)`` (spins), as
+    :func:`~thermoinfo.sampling.gibbs.draw_units_given_exp` computes them."""
+    one = _F32(1)
+    for j in range(field.shape[0]):
+        e = exps[j]
+        inv = one / (one + e)
+        p = inv if field[j] >= 0 else e * inv
+        out[j] = p + p - one if spin else p
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
@@ -210,7 +256,7 @@ def _workspace(batch_size, chains, W):
     [0, m) the minibatch and its hidden means / m, rows [m, m + nc) the negative
     samples and minus their hidden means / m, so that one product is the weight
     gradient), the fields, the chains' hidden states as float32 (copied from the
-    int8 ``chains``) and the gradients."""
+    int8 ``chains``), the gradients, and the scratch of the visible draws."""
     nv, nh = W.shape
     n_chains = chains.shape[0]
     rows = batch_size + n_chains
@@ -219,7 +265,7 @@ def _workspace(batch_size, chains, W):
     return (np.empty((rows, nv), dtype=np.float32), np.empty((rows, nh), dtype=np.float32),
             np.empty((rows, nh), dtype=np.float32), np.empty((n_chains, nv), dtype=np.float32),
             hstate, np.empty((nv, nh), dtype=np.float32), np.empty(nv, dtype=np.float32),
-            np.empty(nh, dtype=np.float32))
+            np.empty(nh, dtype=np.float32), np.empty(32 * ((n_chains * nv + 31) // 32), dtype=np.uint8))
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
@@ -238,7 +284,7 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     """
     n = X.shape[0]
     n_chains = chains.shape[0]
-    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c = _workspace(batch_size, chains, W)
+    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags = _workspace(batch_size, chains, W)
     failed = -1
     pos = 0
     for t in range(first_batch, last_batch):
@@ -253,7 +299,7 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
             pos = _draw(hfield, m, c, spin, uniforms, pos, hstate, hs)
         for step in range(k):
             np.dot(hstate[:nc], W.T, vfield[:nc])
-            pos = _draw(vfield, nc, b, spin, uniforms, pos, neg_v, None)
+            pos = _draw_visible(vfield, nc, b, spin, uniforms, pos, neg_v, flags)
             if persistent and step == k - 1:
                 # the last hidden fields of the chains and those of the minibatch: one product
                 np.dot(vs[:m + nc], W, hfield[:m + nc])
@@ -294,14 +340,12 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
     For layers large enough that one minibatch's products take far longer than a
     call from Python: numpy's BLAS runs them on every thread its thread pool allows.
     """
-    n, nv = X.shape
+    n = X.shape[0]
     nh = W.shape[1]
     n_chains = chains.shape[0]
     rows = batch_size + n_chains
-    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c = _workspace(batch_size, chains, W)
-    exps = np.empty((max(rows, n_chains), max(nv, nh)), dtype=np.float32)
-    vexps = exps.reshape(-1)[:n_chains * nv].reshape(n_chains, nv)
-    hexps = exps.reshape(-1)[:rows * nh].reshape(rows, nh)
+    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags = _workspace(batch_size, chains, W)
+    hexps = np.empty((rows, nh), dtype=np.float32)
     failed = -1
     pos = 0
     for t in range(first_batch, last_batch):
@@ -316,12 +360,18 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
             pos = _draw_vectorized(hfield, m, c, spin, uniforms, pos, hstate, hs, hexps)
         for step in range(k):
             np.dot(hstate[:nc], W.T, out=vfield[:nc])
-            pos = _draw_vectorized(vfield, nc, b, spin, uniforms, pos, neg_v, None, vexps)
+            pos = _draw_visible(vfield, nc, b, spin, uniforms, pos, neg_v, flags)
             if persistent and step == k - 1:
+                # the hidden fields of the minibatch and of the chains, their
+                # exponentials in one call: the minibatch's means, the chains' draws
                 np.dot(vs[:m + nc], W, out=hfield[:m + nc])
-                _add_bias(hfield, m, c)
-                _means(hfield, m, spin, hs)
-                pos = _draw_vectorized(hfield[m:], nc, c, spin, uniforms, pos, hstate, neg_h, hexps)
+                _negated_magnitudes(hfield, m + nc, c, spin, hexps)
+                np.exp(hexps[:m + nc], out=hexps[:m + nc])
+                _means_given_exp(hfield[:m].reshape(-1), hexps[:m].reshape(-1), spin, hs[:m].reshape(-1))
+                size = nc * nh
+                draw_units_given_exp(hfield[m:m + nc].reshape(-1), hexps[m:m + nc].reshape(-1), 1.0, spin,
+                                     uniforms[pos:pos + size], hstate[:nc].reshape(-1), neg_h.reshape(-1))
+                pos += size
             else:
                 np.dot(neg_v, W, out=hfield[:nc])
                 pos = _draw_vectorized(hfield, nc, c, spin, uniforms, pos, hstate, neg_h, hexps)
