@@ -133,3 +133,75 @@ def test_draw_units_vectorized_matches_draw_units(spin):
     wide = np.empty((40, 60), np.int8)
     with pytest.raises(ValueError, match=r"^out"):
         gibbs.draw_units_vectorized(field, spin, u, wide[:, ::2], np.empty_like(field))
+
+
+def test_log2_cubic_is_within_its_gap_for_every_float32_mantissa():
+    # the bracket of draw_units_squeezed rests on |log2(1 + m) - cubic(m)| < _LOG2_GAP;
+    # every float32 has one of these 2^23 mantissas, so this checks it for all of them,
+    # in float64 and as the kernel evaluates it, in float32 (within the slack)
+    m = np.arange(2**23) / 2**23
+    a, b = gibbs._LOG2_A, gibbs._LOG2_B
+    assert np.float32(a) == a and np.float32(b) == b
+    err = np.log2(1 + m) - (m + m * (1 - m) * (a + b * m))
+    assert np.abs(err).max() < gibbs._LOG2_GAP
+    assert np.abs(err).max() > 0.99 * gibbs._LOG2_GAP  # the gap is the cubic's, not a loose bound
+    m32, one = m.astype(np.float32), np.float32(1)
+    cubic32 = m32 + m32 * (one - m32) * (np.float32(a) + np.float32(b) * m32)
+    err32 = np.log2(1 + m) - cubic32.astype(np.float64)
+    assert np.abs(err32).max() < gibbs._LOG2_GAP + gibbs._SQUEEZE_SLACK / 8
+
+
+@pytest.mark.parametrize("spin", [False, True])
+@pytest.mark.parametrize("scale", [0.7, 3.0])
+def test_draw_units_squeezed_matches_draw_units(spin, scale):
+    from scipy.special import expit
+
+    # the bracketed comparison decides the same units as the sigmoid, also for
+    # uniforms placed within 1e-6 (relative) of P(on), which only the sigmoid of the
+    # units inside their brackets gets right (subnormal ones among them, for the
+    # saturated fields), for uniforms of exactly 0 and 1 - 2^-24; the field with its
+    # bias is written back; and away from P(on) by more than the float32 rounding of
+    # the scaled field, the units are those of u < P(on) in float64 (where float32
+    # resolves P(on))
+    r = np.random.default_rng(11)
+    n, k = 60, 50
+    field = np.concatenate([r.normal(0, s_, (n // 3, k)) for s_ in (0.3, 3.0, 40.0)]).astype(np.float32)
+    bias = r.normal(0, 1, k).astype(np.float32)
+    x = (field + bias).astype(np.float64) * (2 * scale if spin else scale)
+    p_on = expit(x)
+    u = r.random((n, k)).astype(np.float32)
+    near = r.random((n, k)) < 0.3
+    u[near] = (p_on[near] * (1 + r.choice([-1e-6, 1e-6], near.sum()))).astype(np.float32)
+    u = np.clip(u, 0, np.float32(1 - 2**-24))
+    u[0, :5] = 0
+    u[1, :5] = np.float32(1 - 2**-24)
+    u = u.reshape(-1)
+    flags = np.empty(32 * ((n * k + 31) // 32), np.uint8)
+    for dtype in (np.int8, np.float32):
+        out, work = np.empty((n, k), dtype), field.copy()
+        gibbs.draw_units_squeezed(work, bias, scale, spin, u, out, flags)
+        np.testing.assert_array_equal(work, field + bias)
+        ref = np.empty(n * k, dtype)
+        gibbs.draw_units(work.reshape(-1), np.float32(scale), spin, u, ref)
+        np.testing.assert_array_equal(out.reshape(-1), ref)
+    u64 = u.reshape(n, k).astype(np.float64)
+    with np.errstate(divide="ignore"):
+        decided = np.abs(np.log(u64) - np.log1p(-u64) - x) > 1e-5 * (1 + np.abs(x))
+    decided &= np.abs(x) < 80  # beyond, P(on) or 1 - P(on) is below float32's normal range
+    assert decided.mean() > 0.5
+    np.testing.assert_array_equal((out == 1)[decided], (u64 < p_on)[decided])
+    assert flags[:n * k].sum() > 0.2 * near.sum()  # the near uniforms went to the sigmoid
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64,
+                                           np.random.Philox, np.random.MT19937])
+def test_uniforms_float32_are_numpys_float32_draws(bit_generator):
+    # the same numbers as rng.random(n, dtype=float32) and the same generator state
+    # after, whatever half of a 64-bit output numpy kept from an odd draw, mixed with
+    # other draws from the same generator
+    ours, ref = np.random.Generator(bit_generator(21)), np.random.Generator(bit_generator(21))
+    for n in (1001, 64, 65, 3, 200, 999, 1000, 0, 1, 4096):
+        np.testing.assert_array_equal(gibbs.uniforms_float32(ours, n), ref.random(n, dtype=np.float32))
+        assert repr(ours.bit_generator.state) == repr(ref.bit_generator.state)
+        assert ours.random() == ref.random()
+        assert ours.integers(0, 7, 3).tolist() == ref.integers(0, 7, 3).tolist()

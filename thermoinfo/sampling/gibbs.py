@@ -226,9 +226,9 @@ def draw_units_squeezed(field, bias, scale, spin, uniforms, out, flags):
     A unit whose scaled field is farther than that (plus 2^-12 for the roundings of
     ``z``, the field and the cubic) from the reading of ``z``'s bit pattern is
     decided by the comparison, with no exponential; only the units closer (a few in
-    10^4 for fields of order one), and a uniform of exactly 0, get the sigmoid of
-    :func:`draw_units_given_exp`. The draws are those of :func:`draw_units` up to
-    float32 rounding of ``P(on)``.
+    10^4 for fields of order one), and uniforms of 0 or below 2^-126 (which the reading
+    does not cover), get the sigmoid of :func:`draw_units_given_exp`. The draws are
+    those of :func:`draw_units` up to float32 rounding of ``P(on)``.
 
     ``field`` (n, k) and ``out`` (n, k) are C-contiguous; ``uniforms`` (float32,
     C-contiguous) holds at least ``n k`` numbers; ``flags`` (uint8) is scratch of at
@@ -253,6 +253,7 @@ def draw_units_squeezed(field, bias, scale, spin, uniforms, out, flags):
     half = f32(_LOG2_GAP + _SQUEEZE_SLACK)
     one, a_coef, b_coef, step = f32(1), f32(_LOG2_A), f32(_LOG2_B), f32(2.0 ** -23)
     low_bits, mant_mask, bias_exp = np.int32(23), np.int32(0x7FFFFF), f32(127)
+    min_normal = np.int32(0x00800000)  # below it 0 and subnormals, which the reading does not cover
     u = uniforms[:size]
     u_rows = u.reshape(n, k)
     padded = 32 * ((size + 31) // 32)
@@ -269,7 +270,7 @@ def draw_units_squeezed(field, bias, scale, spin, uniforms, out, flags):
             m = f32(np.int32(bits & mant_mask)) * step
             d = f32(np.int32(bits >> low_bits)) - bias_exp + m + m * (one - m) * (a_coef + b_coef * m)
             out_row[a] = high if t > d else low
-            flag_row[a] = np.uint8((abs(t - d) <= half) | (bits == 0))
+            flag_row[a] = np.uint8((abs(t - d) <= half) | (bits < min_normal))
     # the few units near their threshold: the flags scanned 32 at a time, each unit
     # found drawn by the sigmoid of draw_units_given_exp
     flat_x = field.reshape(-1)
