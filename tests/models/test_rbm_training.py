@@ -215,6 +215,44 @@ def test_non_finite_parameters_stop_training_with_the_step(driver):
     assert rbm.n_steps_ == step - 1
 
 
+@pytest.mark.parametrize("update_b", [True, False])
+def test_update_bounds_stay_above_the_parameters_and_the_single_pass_equals_the_checked_one(update_b):
+    # _update steps in one pass while its running bounds on |parameter| and |velocity|
+    # rule out overflow; the bounds must stay above the true magnitudes (a velocity
+    # left out of the update keeps its size), and the one-pass step must equal the
+    # checked two-pass one (forced by a bound near overflow), both equal to numpy's
+    from thermoinfo.sampling.contrastive_divergence import _magnitudes, _update
+
+    r = np.random.default_rng(13)
+    nv, nh, lr, mom, decay, gmax = 30, 12, 0.3, 0.5, 0.02, 1.7
+    arrays = [r.normal(0, 1, (nv, nh)), r.normal(0, 1, nv), r.normal(0, 1, nh)]
+    params = [a.astype(np.float32) for a in arrays]
+    vels = [np.zeros((nv, nh), np.float32), np.full(nv, 5.0, np.float32), np.zeros(nh, np.float32)]
+    bounds = np.empty(2)
+    _magnitudes(*params, *vels, bounds)
+    for _ in range(60):
+        grads = [r.uniform(-gmax, gmax, a.shape).astype(np.float32) for a in params]
+        expected = []
+        for j, (prm, vel, grad) in enumerate(zip(params, vels, grads)):
+            if j == 1 and not update_b:
+                expected.append((prm.copy(), vel.copy()))
+                continue
+            v = np.float32(mom) * vel + np.float32(lr) * (grad - np.float32(decay if j == 0 else 0) * prm)
+            expected.append((prm + v, v))
+        checked = [a.copy() for a in (*params, *vels)]
+        near_overflow = np.array([1e36, bounds[1]])
+        assert _update(*checked[:3], *checked[3:], *grads, lr, mom, decay, update_b, True, near_overflow,
+                       gmax)
+        assert _update(*params, *vels, *grads, lr, mom, decay, update_b, True, bounds, gmax)
+        for j, (prm, vel) in enumerate(expected):
+            np.testing.assert_allclose(params[j], prm, rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(vels[j], vel, rtol=1e-6, atol=1e-6)
+            np.testing.assert_array_equal(params[j], checked[j])
+            np.testing.assert_array_equal(vels[j], checked[3 + j])
+        assert bounds[0] >= max(np.abs(a).max() for a in params)
+        assert bounds[1] >= max(np.abs(a).max() for a in vels)
+
+
 def test_training_state_is_converted_once():
     # a float64 model is converted to float32 on its first epoch; later epochs update
     # the same arrays in place (no conversion per epoch); chains stay int8

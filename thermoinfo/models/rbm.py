@@ -76,8 +76,9 @@ from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import AISBracket, AISResult, ais, base_rate_bias, log_mean_exp
 from thermoinfo.sampling.contrastive_divergence import (
     BLAS_MIN_WORK,
+    blas_workspace,
     choose_driver,
-    train_minibatches,
+    train_minibatches_blas,
     uniforms_needed,
 )
 
@@ -425,7 +426,7 @@ class RBM:
         return out[0], out[1], out[2]
 
     # -- training --------------------------------------------------------------------------
-    def _epoch(self, X: np.ndarray) -> None:
+    def _epoch(self, X: np.ndarray, scratch: dict[Any, Any] | None = None) -> None:
         if not hasattr(self, "velocity_") or self.persistent_chains_.shape != (
                 self.batch_size, self.n_hidden):
             self._reset_state()
@@ -444,14 +445,26 @@ class RBM:
                 float(self.learning_rate), float(self.momentum), float(self.weight_decay),
                 self.units == "spin", bool(self.use_visible_bias), bool(self.use_hidden_bias))
         failed = -1
-        threads = one_blas_thread() if driver is train_minibatches else contextlib.nullcontext()
-        with np.errstate(over="ignore", invalid="ignore"), threads:  # non-finite updates: caught below
-            blocks = _uniform_blocks(rng, n_batches, per_batch, self._prefetch_uniforms)
-            with contextlib.closing(blocks):
-                for first, last, uniforms in blocks:
-                    failed = driver(X, order, first, last, *args, uniforms)
-                    if failed >= 0:
-                        break
+        if driver is train_minibatches_blas:
+            # large layers: products on every BLAS thread, each minibatch's uniforms drawn just
+            # before it (a thread drawing them ahead would take cores from the products), in
+            # one workspace for every epoch of a fit
+            key = (self.batch_size, self.n_visible, self.n_hidden, per_batch)
+            scratch = {} if scratch is None else scratch
+            if key not in scratch:
+                scratch[key] = blas_workspace(self.batch_size, chains, W, per_batch)
+            with np.errstate(over="ignore", invalid="ignore"):  # non-finite updates: caught below
+                failed = driver(X, order, 0, n_batches, *args, None, workspace=scratch[key], rng=rng)
+        else:
+            # small layers: one numba call per block of minibatches on one BLAS thread, the next
+            # block's uniforms drawn meanwhile on the other core
+            with np.errstate(over="ignore", invalid="ignore"), one_blas_thread():
+                blocks = _uniform_blocks(rng, n_batches, per_batch, self._prefetch_uniforms)
+                with contextlib.closing(blocks):
+                    for first, last, uniforms in blocks:
+                        failed = driver(X, order, first, last, *args, uniforms)
+                        if failed >= 0:
+                            break
         done = n_batches if failed < 0 else failed
         self.n_steps_ += done
         if failed >= 0:
@@ -492,9 +505,10 @@ class RBM:
         if bar is not None:
             callbacks.append(bar)
         started = time.perf_counter()
+        scratch: dict[Any, Any] = {}
         try:
             for epoch in range(1, n_epochs + 1):
-                self._epoch(X)
+                self._epoch(X, scratch)
                 state = EpochState(epoch, self.n_steps_, time.perf_counter() - started, self)
                 stop = False
                 for callback in callbacks:

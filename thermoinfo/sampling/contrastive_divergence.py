@@ -65,10 +65,11 @@ from thermoinfo.sampling.gibbs import (
     draw_units_given_exp,
     draw_units_squeezed,
     draw_units_vectorized,
+    uniforms_float32,
 )
 
-__all__ = ["BLAS_MIN_WORK", "choose_driver", "train_minibatches", "train_minibatches_blas",
-           "uniforms_needed"]
+__all__ = ["BLAS_MIN_WORK", "blas_workspace", "choose_driver", "train_minibatches",
+           "train_minibatches_blas", "uniforms_needed"]
 
 #: Multiply-adds of one stacked product ``(batch_size + n_chains) x n_visible x n_hidden``
 #: from which :func:`choose_driver` drives the minibatches with numpy's BLAS.
@@ -203,13 +204,66 @@ def _add(param, vel):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _max_abs(a):
+    flat = a.reshape(-1)
+    out = np.float32(0)
+    for j in range(flat.shape[0]):
+        out = max(out, abs(flat[j]))
+    return np.float64(out)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _magnitudes(W, b, c, vel_w, vel_b, vel_c, bounds):
+    """``bounds[:] = (largest |parameter|, largest |velocity|)``, as :func:`_update` keeps them."""
+    bounds[0] = max(_max_abs(W), _max_abs(b), _max_abs(c))
+    bounds[1] = max(_max_abs(vel_w), _max_abs(vel_b), _max_abs(vel_c))
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _step(param, vel, grad, learning_rate, momentum, decay):
+    """vel = momentum vel + lr (grad - decay param), param += vel, in one pass."""
+    flat_p = param.reshape(-1)
+    flat_v = vel.reshape(-1)
+    flat_g = grad.reshape(-1)
+    for j in range(flat_p.shape[0]):
+        v = momentum * flat_v[j] + learning_rate * (flat_g[j] - decay * flat_p[j])
+        flat_v[j] = v
+        flat_p[j] += v
+
+
+#: No field, a sum of at most max(n_visible, n_hidden) + 1 terms each below the largest
+#: parameter, may exceed this (far below float32's 3.4e38): then nothing can overflow
+_SAFE_FIELD = 1e37
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate, momentum,
-            weight_decay, update_b, update_c):
+            weight_decay, update_b, update_c, bounds, grad_bound):
     """Velocities from the gradients, then the parameters moved by them, unless a
-    parameter would become non-finite (then nothing moves; returns False)."""
+    parameter would become non-finite (then nothing moves; returns False).
+
+    ``bounds`` holds bounds on the largest |parameter| and |velocity| (from
+    :func:`_magnitudes`) and ``grad_bound`` one on every gradient entry (the
+    statistics of units in [-1, 1] over m rows: (m + n_chains) / m). While the step's
+    bounds keep every field far from float32's range, the step is one pass over each
+    parameter (it cannot produce a non-finite number) and the bounds follow it; else
+    the velocities are computed and checked before any parameter moves, and the
+    bounds are measured again.
+    """
     lr = _F32(learning_rate)
     mom = _F32(momentum)
     zero = _F32(0)
+    vel_bound = momentum * bounds[1] + learning_rate * (grad_bound + weight_decay * bounds[0])
+    param_bound = bounds[0] + vel_bound
+    if param_bound * (max(W.shape[0], W.shape[1]) + 1) < _SAFE_FIELD:
+        _step(W, vel_w, grad_w, lr, mom, _F32(weight_decay))
+        if update_b:
+            _step(b, vel_b, grad_b, lr, mom, zero)
+        if update_c:
+            _step(c, vel_c, grad_c, lr, mom, zero)
+        bounds[0] = param_bound
+        bounds[1] = max(bounds[1], vel_bound)  # a velocity not updated keeps its size
+        return True
     finite = _velocity(W, vel_w, grad_w, lr, mom, _F32(weight_decay))
     if update_b:
         finite = _velocity(b, vel_b, grad_b, lr, mom, zero) and finite
@@ -221,6 +275,7 @@ def _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate,
             _add(b, vel_b)
         if update_c:
             _add(c, vel_c)
+    _magnitudes(W, b, c, vel_w, vel_b, vel_c, bounds)
     return finite
 
 
@@ -285,6 +340,8 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     n = X.shape[0]
     n_chains = chains.shape[0]
     vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags = _workspace(batch_size, chains, W)
+    bounds = np.empty(2)
+    _magnitudes(W, b, c, vel_w, vel_b, vel_c, bounds)
     failed = -1
     pos = 0
     for t in range(first_batch, last_batch):
@@ -312,7 +369,7 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
         _gradients(vs, hs, m, nc, grad_b, grad_c)
         np.dot(vs[:m + nc].T, hs[:m + nc], grad_w)
         if not _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate, momentum,
-                       weight_decay, update_b, update_c):
+                       weight_decay, update_b, update_c, bounds, (m + nc) / m):
             failed = t
             break
     if persistent:
@@ -331,24 +388,53 @@ def _draw_vectorized(field, n, bias, spin, uniforms, pos, out, means, exps):
     return pos + size
 
 
+def blas_workspace(batch_size: int, chains: np.ndarray, W: np.ndarray, n_uniforms: int = 0
+                   ) -> tuple[np.ndarray, ...]:
+    """The arrays :func:`train_minibatches_blas` works in, to pass it as ``workspace``
+    in call after call (a fresh allocation costs the first touch of every page, about
+    as much as a minibatch's draws at 784 x 200), with room for ``n_uniforms``
+    uniforms (one minibatch's, :func:`uniforms_needed`, when it draws them from ``rng``)."""
+    rows = batch_size + chains.shape[0]
+    return (*_workspace(batch_size, chains, W), np.empty((rows, W.shape[1]), np.float32),
+            np.empty(n_uniforms, np.float32))
+
+
 def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
                            chains, persistent, k, learning_rate, momentum, weight_decay, spin, update_b,
-                           update_c, uniforms):
+                           update_c, uniforms, workspace=None, rng=None):
     """:func:`train_minibatches` with the products in numpy's BLAS (same arguments,
     same steps and kernels, same result), driven minibatch by minibatch from Python.
 
     For layers large enough that one minibatch's products take far longer than a
     call from Python: numpy's BLAS runs them on every thread its thread pool allows.
+    ``workspace`` (from :func:`blas_workspace`, for these sizes) is reused instead of
+    allocated; its contents on entry do not matter. With ``rng`` (a numpy Generator;
+    ``uniforms`` None) each minibatch draws its :func:`uniforms_needed` uniforms just
+    before it runs (:func:`~thermoinfo.sampling.gibbs.uniforms_float32`, into the
+    workspace, where they stay in cache): the same numbers as drawn for the whole
+    block at once, without holding them in memory.
     """
-    n = X.shape[0]
+    n, nv = X.shape
     nh = W.shape[1]
     n_chains = chains.shape[0]
-    rows = batch_size + n_chains
-    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags = _workspace(batch_size, chains, W)
-    hexps = np.empty((rows, nh), dtype=np.float32)
+    per_batch = uniforms_needed(batch_size, nv, nh, k, persistent)
+    if (rng is None) == (uniforms is None):
+        raise ValueError("uniforms and rng: give exactly one")
+    if workspace is None:
+        workspace = blas_workspace(batch_size, chains, W, per_batch if rng is not None else 0)
+    else:
+        _chains_to_float(chains, workspace[4])
+    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags, hexps, buffer = workspace
+    if rng is not None and buffer.shape[0] < per_batch:
+        raise ValueError(f"workspace holds {buffer.shape[0]} uniforms; a minibatch needs {per_batch}")
+    bounds = np.empty(2)
+    _magnitudes(W, b, c, vel_w, vel_b, vel_c, bounds)
     failed = -1
     pos = 0
     for t in range(first_batch, last_batch):
+        if rng is not None:
+            uniforms = uniforms_float32(rng, per_batch, out=buffer)
+            pos = 0
         start = t * batch_size
         m = min(n, start + batch_size) - start
         _gather(X, order, start, m, vs)
@@ -378,7 +464,7 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
         _gradients(vs, hs, m, nc, grad_b, grad_c)
         np.dot(vs[:m + nc].T, hs[:m + nc], out=grad_w)
         if not _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate, momentum,
-                       weight_decay, update_b, update_c):
+                       weight_decay, update_b, update_c, bounds, (m + nc) / m):
             failed = t
             break
     if persistent:

@@ -78,9 +78,10 @@ def _halves_to_uniforms(halves, out):
         out[j] = np.float32(np.int32(halves[j] >> shift)) * step
 
 
-def uniforms_float32(rng: np.random.Generator, n: int) -> np.ndarray:
+def uniforms_float32(rng: np.random.Generator, n: int, out: np.ndarray | None = None) -> np.ndarray:
     """``rng.random(n, dtype=np.float32)``: the same numbers, leaving ``rng`` in the same
-    state, drawn about twice as fast from 64-bit bit generators.
+    state, drawn about twice as fast from 64-bit bit generators (into ``out[:n]`` if
+    given, a float32 array, which is returned).
 
     numpy makes a float32 uniform from each 32-bit half of the generator's 64-bit
     output, calling the generator once per number; here the raw 64-bit outputs are
@@ -98,10 +99,14 @@ def uniforms_float32(rng: np.random.Generator, n: int) -> np.ndarray:
     >>> a.bit_generator.state == b.bit_generator.state
     True
     """
+    if out is None:
+        out = np.empty(n, dtype=np.float32)
+    elif out.dtype != np.float32 or out.ndim != 1 or out.shape[0] < n or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous 1-D float32 array of at least {n} numbers")
+    out = out[:n]
     bitgen = rng.bit_generator
     if type(bitgen) not in _RAW_64 or sys.byteorder != "little" or n < 64:
-        return rng.random(n, dtype=np.float32)
-    out = np.empty(n, dtype=np.float32)
+        return rng.random(n, dtype=np.float32, out=out)
     state = bitgen.state
     first = 0
     if state["has_uint32"]:  # the high half numpy kept from an odd draw comes first
