@@ -205,3 +205,16 @@ def test_uniforms_float32_are_numpys_float32_draws(bit_generator):
         assert repr(ours.bit_generator.state) == repr(ref.bit_generator.state)
         assert ours.random() == ref.random()
         assert ours.integers(0, 7, 3).tolist() == ref.integers(0, 7, 3).tolist()
+
+
+def test_uniforms_float32_fill_a_given_array():
+    ours, ref = np.random.default_rng(4), np.random.default_rng(4)
+    buf = np.full(5000, -1.0, np.float32)
+    for n in (3001, 40, 4999):
+        got = gibbs.uniforms_float32(ours, n, out=buf)
+        assert np.shares_memory(got, buf) and got.shape == (n,)
+        np.testing.assert_array_equal(buf[:n], ref.random(n, dtype=np.float32))
+    for bad in (np.empty(10, np.float32), np.empty(5000), np.empty((2, 5000), np.float32),
+                np.empty(10000, np.float32)[::2]):
+        with pytest.raises(ValueError, match=r"^out"):
+            gibbs.uniforms_float32(ours, 4000, out=bad)
