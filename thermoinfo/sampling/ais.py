@@ -78,7 +78,13 @@ import numpy as np
 
 from thermoinfo._config import available_cores, one_blas_thread
 from thermoinfo._validation import as_rng, check_positive_int
-from thermoinfo.sampling.gibbs import check_units, draw_units, draw_units_vectorized, unit_log_partition
+from thermoinfo.sampling.gibbs import (
+    check_units,
+    draw_units,
+    draw_units_squeezed,
+    uniforms_float32,
+    unit_log_partition,
+)
 
 __all__ = [
     "AISBracket",
@@ -447,7 +453,8 @@ def _anneal(problem: tuple, v: np.ndarray, log_w: np.ndarray, rec_w: np.ndarray,
     y = np.empty((n_runs, n_visible), dtype=W.dtype)
     h = np.empty((n_runs, n_hidden), dtype=W.dtype)
     field = np.empty((n_runs, n_visible), dtype=W.dtype)
-    exps = np.empty((n_runs, n_visible), dtype=W.dtype)
+    no_bias = np.zeros(n_visible, dtype=W.dtype)  # the field holds the biases already
+    flags = np.empty(32 * ((n_runs * n_visible + 31) // 32), dtype=np.uint8)
     scratch = _hidden_scratch(n_runs, n_hidden, W.dtype)
     np.matmul(v, W, out=x)
     delta_bias = b - b_a
@@ -455,11 +462,11 @@ def _anneal(problem: tuple, v: np.ndarray, log_w: np.ndarray, rec_w: np.ndarray,
     # per step n_runs x n_hidden uniforms for the hidden draw, then n_runs x n_visible
     per_step = n_runs * (n_hidden + n_visible)
     block = max(1, min(64, (1 << 18) // per_step))  # a block stays in the cache
-    uniforms = np.empty(0, dtype=np.float32)
+    uniforms = np.empty(block * per_step, dtype=np.float32)
     for k in range(1, n_steps):
         last = k == n_steps - 1
         if (k - 1) % block == 0:
-            uniforms = rng.random(block * per_step, dtype=np.float32)
+            uniforms_float32(rng, block * per_step, out=uniforms)
         u = uniforms[((k - 1) % block) * per_step:((k - 1) % block + 1) * per_step]
         beta = path[k]
         _weigh_and_draw_hidden(x, v, log_w, c, c_a, delta_bias, beta, path[k - 1], spin, not last,
@@ -471,7 +478,7 @@ def _anneal(problem: tuple, v: np.ndarray, log_w: np.ndarray, rec_w: np.ndarray,
             break
         np.matmul(h, Wt, out=y)
         _visible_field(y, b, b_a, beta, field)
-        draw_units_vectorized(field, spin, u[n_runs * n_hidden:], v, exps)
+        draw_units_squeezed(field, no_bias, 1.0, spin, u[n_runs * n_hidden:], v, flags)
         np.matmul(v, W, out=x)
 
 
