@@ -35,10 +35,10 @@ threads, the rest (sigmoids, random numbers, updates) on one. thermoinfo: at
 batch 10 on 64 pixels the whole epoch is one numba kernel on one thread, its
 products in numba's BLAS (too small to be split), while a second thread draws
 the next block of random numbers; on 784 pixels at batch 100 the products run in
-numpy's BLAS on up to ``--threads`` threads and the sampling and updates in
-numba kernels on one, the next block of random numbers again drawn beside them.
-``--threads 1`` puts every product of both libraries on one thread; thermoinfo's
-random-number thread still runs beside its kernels, so it is not a one-core run.
+numpy's BLAS on up to ``--threads`` threads and the random numbers, sampling and
+updates on one, in turn. ``--threads 1`` puts every product of both libraries on
+one thread; at batch 10 thermoinfo's random-number thread still runs beside its
+kernel, so that case is not a one-core run.
 
     python benchmarks/rbm.py            # about 5 minutes on an idle 2-core machine
     python benchmarks/rbm.py --quick    # 2 epochs, 5 runs, 1,450 AIS betas

@@ -327,7 +327,7 @@ class RBM:
     #: Training drivers (:func:`~thermoinfo.sampling.contrastive_divergence.choose_driver`):
     #: products of at least this many multiply-adds go to numpy's BLAS.
     _blas_min_work = BLAS_MIN_WORK
-    #: Draw the next block of uniforms in a background thread during training.
+    #: Small layers: draw the next block of uniforms in a background thread during training.
     _prefetch_uniforms = True
 
     # -- checks ----------------------------------------------------------------------------
