@@ -442,3 +442,20 @@ def test_small_training_leaves_the_blas_threads_as_they_were():
         before = blas_threads()
         RBM(64, 5, n_epochs=1, rng=0).fit(_digits(30))
         assert blas_threads() == before
+
+
+def test_blas_driver_takes_uniforms_or_a_generator_and_checks_its_buffer():
+    from thermoinfo.sampling.contrastive_divergence import blas_workspace, train_minibatches_blas
+
+    r = np.random.default_rng(3)
+    X = r.integers(0, 2, (20, 6)).astype(np.float32)
+    W = r.normal(0, 0.1, (6, 4)).astype(np.float32)
+    b, c, chains = np.zeros(6, np.float32), np.zeros(4, np.float32), np.zeros((5, 4), np.int8)
+    vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
+    args = (X, np.arange(20), 0, 4, 5, W, b, c, *vel, chains, True, 1, 0.1, 0.0, 0.0, False, True, True)
+    with pytest.raises(ValueError, match=r"^uniforms and rng"):
+        train_minibatches_blas(*args, None)
+    with pytest.raises(ValueError, match=r"^uniforms and rng"):
+        train_minibatches_blas(*args, np.zeros(1000, np.float32), rng=r)
+    with pytest.raises(ValueError, match=r"^workspace"):
+        train_minibatches_blas(*args, None, workspace=blas_workspace(5, chains, W, 10), rng=r)
