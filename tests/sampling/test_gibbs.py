@@ -194,6 +194,9 @@ def test_draw_units_squeezed_matches_draw_units(spin, scale):
     assert decided.mean() > 0.5
     np.testing.assert_array_equal((out == 1)[decided], (u64 < p_on)[decided])
     assert flags[:n * k].sum() > 0.2 * near.sum()  # the near uniforms went to the sigmoid
+    for short in ((u[:-1], out, flags), (u, out, flags[:-32]), (u, out[:-1], flags)):
+        with pytest.raises(ValueError, match=r"^uniforms, flags and out"):
+            gibbs.draw_units_squeezed(field.copy(), bias, scale, spin, *short)
 
 
 @pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64,
