@@ -61,6 +61,7 @@ import numba
 import numpy as np
 
 from thermoinfo.sampling.gibbs import (
+    _sigmoid_given_exp,
     draw_units,
     draw_units_given_exp,
     draw_units_squeezed,
@@ -157,9 +158,7 @@ def _means_given_exp(field, exps, spin, out):
     :func:`~thermoinfo.sampling.gibbs.draw_units_given_exp` computes them."""
     one = _F32(1)
     for j in range(field.shape[0]):
-        e = exps[j]
-        inv = one / (one + e)
-        p = inv if field[j] >= 0 else e * inv
+        p = _sigmoid_given_exp(field[j], exps[j], one)
         out[j] = p + p - one if spin else p
 
 

@@ -162,6 +162,16 @@ def draw_units(field, scale, spin, uniforms, out, means=None):
     draw_units_given_exp(field, es, scale, spin, uniforms, out, means)
 
 
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "arcp"}, error_model="numpy",
+            inline="always")
+def _sigmoid_given_exp(x, e, one):
+    """``sigmoid(x)`` from ``e = exp(-|x|)`` (never overflows), in the precision of
+    ``one`` (that type's 1): ``1 / (1 + e)`` for ``x >= 0``, else ``e / (1 + e)``; a
+    select, no branch, and a division that cannot be by zero (unchecked)."""
+    inv = one / (one + e)
+    return inv if x >= 0 else e * inv
+
+
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "arcp"}, error_model="numpy")
 def draw_units_given_exp(field, exps, scale, spin, uniforms, out, means=None):
     """:func:`draw_units` given ``exps[j] = exp(-|s field[j]|)`` (``s = scale``,
@@ -184,9 +194,7 @@ def draw_units_given_exp(field, exps, scale, spin, uniforms, out, means=None):
     one = field.dtype.type(1)
     s = field.dtype.type(scale + scale if spin else scale)
     for j in range(field.shape[0]):
-        e = exps[j]
-        inv = one / (one + e)
-        p = inv if s * field[j] >= 0 else e * inv
+        p = _sigmoid_given_exp(s * field[j], exps[j], one)
         out[j] = high if uniforms[j] < p else low
         if means is not None:
             means[j] = p + p - one if spin else p
