@@ -374,40 +374,75 @@ def test_blas_driver_reproduces_the_numba_driver(units, method, k):
     np.testing.assert_array_equal(results[1][-1], results[0][-1])
 
 
-def test_training_does_not_depend_on_threads_prefetch_or_driver():
-    # the same seed gives the same model whether the uniforms are drawn ahead in a
-    # thread or in turn, whichever driver runs, with one BLAS thread or two
+def test_training_does_not_depend_on_threads_draws_ahead_or_driver():
+    # the same seed gives the same model whether the random numbers are drawn ahead
+    # in a thread or in turn, whichever driver runs, with one BLAS thread or two
     from threadpoolctl import threadpool_limits
 
     X = (np.random.default_rng(4).random((300, 256)) < 0.3).astype(np.int8)
 
-    def fit(threads, prefetch, driver):
+    def fit(threads, ahead, driver):
         rbm = _force_driver(RBM(256, 64, batch_size=50, n_epochs=2, rng=3), driver)
-        rbm._prefetch_uniforms = prefetch
+        rbm._draw_ahead = ahead
         with threadpool_limits(threads):
             return rbm.fit(X)
 
     ref = fit(1, False, DRIVERS[0])
-    for threads, prefetch, driver in [(2, True, DRIVERS[0]), (1, True, DRIVERS[1]),
-                                      (2, True, DRIVERS[1])]:
-        other = fit(threads, prefetch, driver)
+    for threads, ahead, driver in [(2, True, DRIVERS[0]), (1, True, DRIVERS[1]),
+                                   (2, True, DRIVERS[1])]:
+        other = fit(threads, ahead, driver)
         np.testing.assert_array_equal(other.persistent_chains_, ref.persistent_chains_)
         for name in ("weights_", "visible_bias_", "hidden_bias_"):
             np.testing.assert_allclose(getattr(other, name), getattr(ref, name), rtol=0, atol=2e-5)
 
 
-def test_uniform_blocks_cover_every_minibatch_in_order():
-    from thermoinfo.models.rbm import _uniform_blocks
+@pytest.mark.parametrize("ahead", [False, True])
+def test_training_draws_cover_every_minibatch_in_order(ahead, monkeypatch):
+    from thermoinfo.models import rbm as rbm_module
 
-    for prefetch in (False, True):
-        rng = np.random.default_rng(6)
-        blocks = list(_uniform_blocks(rng, 1000, 300, prefetch))
-        assert [b[0] for b in blocks] == [0] + [b[1] for b in blocks[:-1]] and blocks[-1][1] == 1000
-        assert len(blocks) > 2 and blocks[1][1] - blocks[1][0] == 2 * (blocks[0][1] - blocks[0][0])
-        drawn = np.concatenate([b[2] for b in blocks])
-        ref = np.random.default_rng(6)
-        np.testing.assert_array_equal(drawn, ref.random(300_000, dtype=np.float32))
-        assert rng.bit_generator.state == ref.bit_generator.state  # nothing drawn beyond
+    monkeypatch.setattr(rbm_module, "_BLOCK_UNIFORMS", 1000 * 300 // 3 + 7)  # three blocks an epoch
+    rng = np.random.default_rng(6)
+    draws = rbm_module._TrainingDraws(rng, 9995, True, 1000, 300, 2, ahead)
+    blocks = []
+    with pytest.raises(StopIteration):
+        while True:
+            blocks.append(draws.next())
+    draws.close()
+    ref = np.random.default_rng(6)
+    assert len(blocks) == 6
+    for epoch in range(2):
+        part = blocks[3 * epoch:3 * epoch + 3]
+        np.testing.assert_array_equal(part[0][0], ref.permutation(9995))
+        assert all(order is part[0][0] for order, *_ in part)
+        assert [(first, last) for _, first, last, _ in part] == [(0, 334), (334, 668), (668, 1000)]
+        np.testing.assert_array_equal(np.concatenate([u for *_, u in part]),
+                                      ref.random(300_000, dtype=np.float32))
+    assert rng.bit_generator.state == ref.bit_generator.state  # nothing drawn beyond
+
+
+def test_training_draws_closed_early_leave_the_generator_as_if_drawn_in_turn():
+    from thermoinfo.models import rbm as rbm_module
+
+    rng = np.random.default_rng(7)
+    draws = rbm_module._TrainingDraws(rng, 100, False, 10, 50, 3, True)
+    draws.next()  # the first epoch's block handed out, the second's drawn ahead
+    draws.close()
+    ref = np.random.default_rng(7)
+    ref.random(500, dtype=np.float32)
+    assert rng.bit_generator.state == ref.bit_generator.state
+
+
+def test_stopping_early_leaves_the_generator_where_the_epochs_run_left_it():
+    # a callback that stops after epoch 2 gives the model that 2 epochs give, and the
+    # generator in the same state, so that training on continues the same way
+    X = (np.random.default_rng(5).random((200, 64)) < 0.3).astype(np.int8)
+    stopped = RBM(64, 16, n_epochs=5, rng=2, callbacks=[lambda s: s.epoch == 2]).fit(X)
+    two = RBM(64, 16, n_epochs=2, rng=2).fit(X)
+    np.testing.assert_array_equal(stopped.weights_, two.weights_)
+    assert stopped._rng_.bit_generator.state == two._rng_.bit_generator.state
+    stopped.partial_fit(X)
+    two.partial_fit(X)
+    np.testing.assert_array_equal(stopped.weights_, two.weights_)
 
 
 def _fit_weights(X):

@@ -36,7 +36,6 @@ extraction by machine learning", arXiv:1810.08179 (the spectrum of W W^T).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import os
@@ -78,6 +77,7 @@ from thermoinfo.sampling.contrastive_divergence import (
     BLAS_MIN_WORK,
     blas_workspace,
     choose_driver,
+    train_minibatches,
     train_minibatches_blas,
     uniforms_needed,
 )
@@ -175,44 +175,77 @@ def _prefetch_executor() -> ThreadPoolExecutor:
     return _PREFETCH[pid]
 
 
-def _uniform_blocks(rng: np.random.Generator, n_batches: int, per_batch: int, prefetch: bool = True
-                    ) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Yield ``(first, last, uniforms)``: the U(0, 1) numbers (float32) of minibatches
-    ``first .. last - 1``, in blocks that start small and double up to 4 MiB.
+#: At most this many uniforms (4 MiB of float32) in one block of :class:`_TrainingDraws`.
+_BLOCK_UNIFORMS = 1 << 20
 
-    With ``prefetch`` the next block is drawn in a background thread while the caller
-    trains on the current one (the training kernels and numpy's generators release
-    the GIL): the same numbers in the same order as drawing them in turn, and the
-    generator is never used by two threads at once.
+
+def _epoch_order(rng: np.random.Generator, n: int, shuffle: bool) -> np.ndarray:
+    """The order of an epoch's rows: a permutation drawn from ``rng``, or the data's order."""
+    return (rng.permutation(n) if shuffle else np.arange(n)).astype(np.int64)
+
+
+class _TrainingDraws:
+    """The random numbers of a fit with the small-layer driver, in the order it
+    consumes the generator: each epoch's row order (:func:`_epoch_order`), then
+    the uniforms of its minibatches in blocks of whole minibatches (at most
+    :data:`_BLOCK_UNIFORMS` numbers, a whole epoch of small data in one block).
+
+    With ``ahead`` each next block (and order) is drawn in a background thread
+    while the caller trains on the current one (the training kernels and the
+    generator's raw draws release the GIL): one hand-off per block, the same
+    numbers in the same order as drawing them in turn. :meth:`settle` waits for
+    the block being drawn, so that the generator is free for others (callbacks);
+    :meth:`close` also puts the generator back to its state before any block
+    drawn but not handed out, as if it had not been drawn.
     """
-    first_size = max(1, (1 << 14) // per_batch)
-    max_size = max(1, (1 << 20) // per_batch)
-    spans = []
-    first, size = 0, first_size
-    while first < n_batches:
-        last = min(n_batches, first + size)
-        spans.append((first, last))
-        first, size = last, min(max_size, 2 * size)
 
-    def draw(span: tuple[int, int]) -> np.ndarray:
-        return gibbs.uniforms_float32(rng, (span[1] - span[0]) * per_batch)
+    def __init__(self, rng: np.random.Generator, n: int, shuffle: bool, n_batches: int, per_batch: int,
+                 n_epochs: int, ahead: bool = True):
+        self._rng = rng
+        n_blocks = -(-n_batches * per_batch // _BLOCK_UNIFORMS)  # an epoch's
+        size = -(-n_batches // n_blocks)  # whole minibatches, blocks of equal size
+        self._blocks = self._produce(n, shuffle, n_batches, per_batch, n_epochs, size)
+        self._left = n_epochs * -(-n_batches // size)  # blocks not yet handed out
+        self._executor = _prefetch_executor() if ahead else None
+        self._pending: Any = None  # the next block's future, once the first is handed out
 
-    if not prefetch or len(spans) == 1:
-        for span in spans:
-            yield (*span, draw(span))
-        return
-    executor = _prefetch_executor()
-    pending = None
-    try:
-        uniforms = draw(spans[0])
-        for j, span in enumerate(spans):
-            pending = executor.submit(draw, spans[j + 1]) if j + 1 < len(spans) else None
-            yield (*span, uniforms)
-            if pending is not None:
-                uniforms, pending = pending.result(), None
-    finally:
-        if pending is not None:
-            pending.result()  # the generator is free again before the caller uses it
+    def _produce(self, n: int, shuffle: bool, n_batches: int, per_batch: int, n_epochs: int, size: int
+                 ) -> Iterator[tuple[np.ndarray, int, int, np.ndarray]]:
+        for _ in range(n_epochs):
+            order = _epoch_order(self._rng, n, shuffle)
+            for first in range(0, n_batches, size):
+                last = min(n_batches, first + size)
+                yield order, first, last, gibbs.uniforms_float32(self._rng, (last - first) * per_batch)
+
+    def _next_block(self) -> tuple[dict[str, Any], tuple[np.ndarray, int, int, np.ndarray]]:
+        state = self._rng.bit_generator.state
+        return state, next(self._blocks)
+
+    def next(self) -> tuple[np.ndarray, int, int, np.ndarray]:
+        """``(order, first, last, uniforms)``: the epoch's row order and the uniforms of
+        its minibatches ``first .. last - 1`` (raises StopIteration after the last)."""
+        if self._left == 0:
+            raise StopIteration
+        if self._pending is None:  # the first block (or all of them, when not drawn ahead)
+            _, block = self._next_block()
+        else:
+            _, block = self._pending.result()
+        self._left -= 1
+        self._pending = None
+        if self._executor is not None and self._left > 0:
+            self._pending = self._executor.submit(self._next_block)
+        return block
+
+    def settle(self) -> None:
+        """Wait until the block being drawn ahead is drawn."""
+        if self._pending is not None:
+            self._pending.result()
+
+    def close(self) -> None:
+        """Settle, and undo the draws of a block drawn ahead and never handed out."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending.exception() is None:
+            self._rng.bit_generator.state = pending.result()[0]
 
 
 def _check_estimate(result: AISResult | AISBracket) -> None:
@@ -327,8 +360,8 @@ class RBM:
     #: Training drivers (:func:`~thermoinfo.sampling.contrastive_divergence.choose_driver`):
     #: products of at least this many multiply-adds go to numpy's BLAS.
     _blas_min_work = BLAS_MIN_WORK
-    #: Small layers: draw the next block of uniforms in a background thread during training.
-    _prefetch_uniforms = True
+    #: Small layers: draw the next block of random numbers in a background thread during training.
+    _draw_ahead = True
 
     # -- checks ----------------------------------------------------------------------------
     def _validate_hyper(self) -> None:
@@ -426,45 +459,43 @@ class RBM:
         return out[0], out[1], out[2]
 
     # -- training --------------------------------------------------------------------------
-    def _epoch(self, X: np.ndarray, scratch: dict[Any, Any] | None = None) -> None:
-        if not hasattr(self, "velocity_") or self.persistent_chains_.shape != (
-                self.batch_size, self.n_hidden):
-            self._reset_state()
+    def _epoch(self, X: np.ndarray, scratch: dict[Any, Any], draws: _TrainingDraws | None) -> None:
+        """One epoch: with ``draws`` (the small-layer driver) its order and uniforms come
+        from them; else (the BLAS driver) the order is drawn here and each minibatch's
+        uniforms inside the driver."""
         rng = self._rng_
         n = X.shape[0]
-        order = (rng.permutation(n) if self.shuffle else np.arange(n)).astype(np.int64)
         W, b, c = self._training_arrays()
         vel_w, vel_b, vel_c = self.velocity_
         chains = self.persistent_chains_
         n_batches = -(-n // self.batch_size)
         persistent = self.method == "pcd"
-        per_batch = uniforms_needed(self.batch_size, self.n_visible, self.n_hidden, self.k, persistent)
-        driver = choose_driver(self.batch_size, self.batch_size, self.n_visible, self.n_hidden,
-                               self._blas_min_work)
         args = (int(self.batch_size), W, b, c, vel_w, vel_b, vel_c, chains, persistent, int(self.k),
                 float(self.learning_rate), float(self.momentum), float(self.weight_decay),
                 self.units == "spin", bool(self.use_visible_bias), bool(self.use_hidden_bias))
         failed = -1
-        if driver is train_minibatches_blas:
+        if draws is None:
             # large layers: products on every BLAS thread, each minibatch's uniforms drawn just
             # before it (a thread drawing them ahead would take cores from the products), in
             # one workspace for every epoch of a fit
+            order = _epoch_order(rng, n, self.shuffle)
+            per_batch = uniforms_needed(self.batch_size, self.n_visible, self.n_hidden, self.k,
+                                        persistent)
             key = (self.batch_size, self.n_visible, self.n_hidden, per_batch)
-            scratch = {} if scratch is None else scratch
             if key not in scratch:
                 scratch[key] = blas_workspace(self.batch_size, chains, W, per_batch)
             with np.errstate(over="ignore", invalid="ignore"):  # non-finite updates: caught below
-                failed = driver(X, order, 0, n_batches, *args, None, workspace=scratch[key], rng=rng)
+                failed = train_minibatches_blas(X, order, 0, n_batches, *args, None,
+                                                workspace=scratch[key], rng=rng)
         else:
-            # small layers: one numba call per block of minibatches on one BLAS thread, the next
-            # block's uniforms drawn meanwhile on the other core
+            # small layers: one numba call per block of minibatches (a whole epoch of small
+            # data) on one BLAS thread, the next block drawn meanwhile on the other core
             with np.errstate(over="ignore", invalid="ignore"), one_blas_thread():
-                blocks = _uniform_blocks(rng, n_batches, per_batch, self._prefetch_uniforms)
-                with contextlib.closing(blocks):
-                    for first, last, uniforms in blocks:
-                        failed = driver(X, order, first, last, *args, uniforms)
-                        if failed >= 0:
-                            break
+                last = 0
+                while last < n_batches and failed < 0:
+                    order, first, last, uniforms = draws.next()
+                    failed = train_minibatches(X, order, first, last, *args, uniforms)
+            draws.settle()  # the generator is free for the callbacks
         done = n_batches if failed < 0 else failed
         self.n_steps_ += done
         if failed >= 0:
@@ -504,11 +535,21 @@ class RBM:
         bar = _Progress(n_epochs) if self.progress else None
         if bar is not None:
             callbacks.append(bar)
+        if not hasattr(self, "velocity_") or self.persistent_chains_.shape != (
+                self.batch_size, self.n_hidden):
+            self._reset_state()
+        draws = None
+        if choose_driver(self.batch_size, self.batch_size, self.n_visible, self.n_hidden,
+                         self._blas_min_work) is train_minibatches:
+            per_batch = uniforms_needed(self.batch_size, self.n_visible, self.n_hidden, self.k,
+                                        self.method == "pcd")
+            draws = _TrainingDraws(self._rng_, X.shape[0], self.shuffle, -(-X.shape[0] // self.batch_size),
+                                   per_batch, n_epochs, self._draw_ahead)
         started = time.perf_counter()
         scratch: dict[Any, Any] = {}
         try:
             for epoch in range(1, n_epochs + 1):
-                self._epoch(X, scratch)
+                self._epoch(X, scratch, draws)
                 state = EpochState(epoch, self.n_steps_, time.perf_counter() - started, self)
                 stop = False
                 for callback in callbacks:
@@ -517,6 +558,8 @@ class RBM:
                 if stop:
                     break
         finally:
+            if draws is not None:
+                draws.close()
             if bar is not None:
                 bar.close()
 

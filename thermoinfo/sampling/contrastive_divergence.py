@@ -84,7 +84,9 @@ _F32 = np.float32
 def _gather(X, order, start, m, vs):
     """Rows ``X[order[start:start + m]]`` into ``vs[:m]``."""
     for r in range(m):
-        vs[r] = X[order[start + r]]
+        src, dst = X[order[start + r]], vs[r]
+        for i in range(dst.shape[0]):  # an explicit loop: a row assignment costs ~10x more here
+            dst[i] = src[i]
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
