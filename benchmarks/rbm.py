@@ -123,7 +123,7 @@ def compare(name: str, X: np.ndarray, n_hidden: int, batch: int, n_epochs: int, 
     X32 = X.astype(np.float32)
     n = X.shape[0]
     train_ours(X[:2 * batch], n_hidden, batch, 1, seed)  # compile outside the timings
-    ours_t, sk_t, ll_ours, ll_sk = [], [], [], []
+    ours_t, sk_t, ours_models, sk_models = [], [], [], []
     for rep in range(repeat):
         runs = [("ours", train_ours, X), ("sklearn", train_sklearn, X32)]
         if rep % 2:
@@ -132,12 +132,15 @@ def compare(name: str, X: np.ndarray, n_hidden: int, batch: int, n_epochs: int, 
             dt, model = timed(fn, data, n_hidden, batch, n_epochs, seed + rep)
             if label == "ours":
                 ours_t.append(dt)
-                ll_ours.append(log_likelihood(model, X, betas, seed))
+                ours_models.append(model)
             else:
                 sk_t.append(dt)
-                sk_model = RBM.from_params(model.components_.T, model.intercept_visible_,
-                                           model.intercept_hidden_)
-                ll_sk.append(log_likelihood(sk_model, X, betas, seed))
+                sk_models.append(RBM.from_params(model.components_.T, model.intercept_visible_,
+                                                 model.intercept_hidden_))
+    # the likelihoods after the timed runs: their large products would leave BLAS threads
+    # spinning through the next timed run
+    ll_ours = [log_likelihood(model, X, betas, seed) for model in ours_models]
+    ll_sk = [log_likelihood(model, X, betas, seed) for model in sk_models]
     rate_ours = n_epochs * n / np.array(ours_t)
     rate_sk = n_epochs * n / np.array(sk_t)
     ratio = rate_ours / rate_sk
