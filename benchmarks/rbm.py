@@ -18,10 +18,12 @@ of each with its range over the runs, and the median of the per-run ratios with
 their range, since the machine may be shared. Beside them, the log-likelihood
 per image each library's models reach on the data (mean and sd over the runs):
 exact for n_hidden <= 20, else thermoinfo's AIS (base rates from the data, 100
-runs, ``--betas`` steps) with its standard error, the same estimator for both
-(scikit-learn's model is loaded with ``RBM.from_params(components_.T,
-intercept_visible_, intercept_hidden_)``). Peak memory is the tracemalloc peak
-of one epoch, measured apart from the timed runs.
+runs, the Salakhutdinov-Murray schedule cut to 750 steps) with its standard
+error, the same estimator for both (scikit-learn's model is loaded with
+``RBM.from_params(components_.T, intercept_visible_, intercept_hidden_)``),
+computed after all the timed runs of a case (their large products leave BLAS
+threads spinning for a while, which would slow the next timed run). Peak memory
+is the tracemalloc peak of one epoch, measured apart from the timed runs.
 
 Then it times AIS (100 runs, the 14,500-step Salakhutdinov-Murray schedule; 1,450
 with ``--quick``) on a 784 x 500 RBM with float32 and float64 products, the two
@@ -34,7 +36,7 @@ call. scikit-learn: its products run in numpy's BLAS on up to ``--threads``
 threads, the rest (sigmoids, random numbers, updates) on one. thermoinfo: at
 batch 10 on 64 pixels the whole epoch is one numba kernel on one thread, its
 products in numba's BLAS (too small to be split), while a second thread draws
-the next block of random numbers; on 784 pixels at batch 100 the products run in
+the next epoch's random numbers; on 784 pixels at batch 100 the products run in
 numpy's BLAS on up to ``--threads`` threads and the random numbers, sampling and
 updates on one, in turn. ``--threads 1`` puts every product of both libraries on
 one thread; at batch 10 thermoinfo's random-number thread still runs beside its
