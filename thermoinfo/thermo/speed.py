@@ -203,12 +203,22 @@ def speed_limit(p0: Any, rates: Any, tau: float, *, rtol: float = 1e-10, atol: f
 
     Examples
     --------
-    Relaxation of a biased two-state system:
+    Relaxation of a biased two-state system, where the entropy-production bound
+    holds with equality (sigma' = J log(p_1 w_12 / (p_2 w_21)) = |ds/dt| sd_p[log(p/p^eq)]
+    for two states), and of a three-state one, where it is strict:
 
+    >>> import numpy as np
     >>> from thermoinfo.thermo.speed import speed_limit
     >>> r = speed_limit([0.9, 0.1], [[0.0, 1.0], [2.0, 0.0]], tau=2.0)
-    >>> bool(r.length ** 2 <= 2 * r.tau * r.action), bool(r.entropy_production <= r.entropy_bound)
-    (True, True)
+    >>> bool(r.length ** 2 <= 2 * r.tau * r.action)
+    True
+    >>> print(f"{r.entropy_production:.10f} {r.entropy_bound:.10f}")
+    0.1496960999 0.1496960999
+    >>> E = np.array([0.0, 1.0, 0.5])  # rates exp(-(E_y - E_x) / 2): detailed balance with exp(-E)
+    >>> w = np.exp(-(E[None, :] - E[:, None]) / 2) * (1 - np.eye(3))
+    >>> r = speed_limit([0.7, 0.2, 0.1], w, tau=1.0)
+    >>> print(f"{r.entropy_production:.4f} < {r.entropy_bound:.4f}")
+    0.1280 < 0.1294
     """
     p = as_distribution(p0, "p0", ndim=1)
     if np.any(p <= 0):
