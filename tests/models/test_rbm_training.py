@@ -496,3 +496,8 @@ def test_blas_driver_takes_uniforms_or_a_generator_and_checks_its_buffer():
         train_minibatches_blas(*args, np.zeros(1000, np.float32), rng=r)
     with pytest.raises(ValueError, match=r"^workspace"):
         train_minibatches_blas(*args, None, workspace=blas_workspace(5, chains, W, 10), rng=r)
+    with pytest.raises(TypeError, match=r"^workspace"):
+        train_minibatches_blas(*args, None, workspace=tuple(blas_workspace(5, chains, W, 100)), rng=r)
+    ws = blas_workspace(5, chains, W, 100)
+    assert ws.vs.shape == (10, 6) and ws.hstate.shape == (5, 4) and ws.uniforms.shape == (100,)
+    assert train_minibatches_blas(*args, None, workspace=ws, rng=r) == -1

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -69,7 +70,7 @@ from thermoinfo.sampling.gibbs import (
     uniforms_float32,
 )
 
-__all__ = ["BLAS_MIN_WORK", "blas_workspace", "choose_driver", "train_minibatches",
+__all__ = ["BLAS_MIN_WORK", "BlasWorkspace", "blas_workspace", "choose_driver", "train_minibatches",
            "train_minibatches_blas", "uniforms_needed"]
 
 #: Multiply-adds of one stacked product ``(batch_size + n_chains) x n_visible x n_hidden``
@@ -408,15 +409,35 @@ def _draw_vectorized(field, n, bias, spin, uniforms, pos, out, means, exps):
     return pos + size
 
 
+class BlasWorkspace(NamedTuple):
+    """The arrays :func:`train_minibatches_blas` works in (float32 unless noted): the
+    stacked rows ``vs`` (minibatch, then negative samples) and their hidden means
+    ``hs`` (scaled by 1/m and -1/m), the hidden and visible fields, the chains'
+    hidden states ``hstate``, the gradients, the visible draws' scratch ``flags``
+    (uint8), the hidden units' exponentials ``hexps`` and the ``uniforms`` buffer."""
+
+    vs: np.ndarray
+    hs: np.ndarray
+    hfield: np.ndarray
+    vfield: np.ndarray
+    hstate: np.ndarray
+    grad_w: np.ndarray
+    grad_b: np.ndarray
+    grad_c: np.ndarray
+    flags: np.ndarray
+    hexps: np.ndarray
+    uniforms: np.ndarray
+
+
 def blas_workspace(batch_size: int, chains: np.ndarray, W: np.ndarray, n_uniforms: int = 0
-                   ) -> tuple[np.ndarray, ...]:
+                   ) -> BlasWorkspace:
     """The arrays :func:`train_minibatches_blas` works in, to pass it as ``workspace``
     in call after call (a fresh allocation costs the first touch of every page, about
     as much as a minibatch's draws at 784 x 200), with room for ``n_uniforms``
     uniforms (one minibatch's, :func:`uniforms_needed`, when it draws them from ``rng``)."""
     rows = batch_size + chains.shape[0]
-    return (*_workspace(batch_size, chains, W), np.empty((rows, W.shape[1]), np.float32),
-            np.empty(n_uniforms, np.float32))
+    return BlasWorkspace(*_workspace(batch_size, chains, W), np.empty((rows, W.shape[1]), np.float32),
+                         np.empty(n_uniforms, np.float32))
 
 
 def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, c, vel_w, vel_b, vel_c,
@@ -442,8 +463,10 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
         raise ValueError("uniforms and rng: give exactly one")
     if workspace is None:
         workspace = blas_workspace(batch_size, chains, W, per_batch if rng is not None else 0)
+    elif not isinstance(workspace, BlasWorkspace):
+        raise TypeError(f"workspace must come from blas_workspace; got {type(workspace).__name__}")
     else:
-        _chains_to_float(chains, workspace[4])
+        _chains_to_float(chains, workspace.hstate)
     vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags, hexps, buffer = workspace
     if rng is not None and buffer.shape[0] < per_batch:
         raise ValueError(f"workspace holds {buffer.shape[0]} uniforms; a minibatch needs {per_batch}")
