@@ -183,6 +183,24 @@ def test_same_seed_same_model_and_random_state_alias():
         RBM(64, 5, rng=1, random_state=1)
 
 
+@pytest.mark.parametrize("units", UNITS)
+def test_training_data_of_any_dtype_gives_the_same_model_and_is_not_modified(units):
+    # training reads int8 rows (the caller's own array when it is C-contiguous int8)
+    # and converts them as it gathers them: any dtype of the same values, either driver
+    X = _digits(60)
+    if units == "spin":
+        X = 2 * X - 1
+    for driver in DRIVERS:
+        models = []
+        for data in (X.astype(np.int8), X.astype(np.float64), X.astype(np.float32), X.tolist()):
+            before = np.array(data, copy=True)
+            rbm = _force_driver(RBM(64, 6, units=units, batch_size=7, n_epochs=2, rng=2), driver)
+            models.append(rbm.fit(data))
+            np.testing.assert_array_equal(np.asarray(data), before)
+        for other in models[1:]:
+            np.testing.assert_array_equal(other.weights_, models[0].weights_)
+
+
 def test_callbacks_stop_and_progress(capsys):
     X = _digits(30)
     seen = []

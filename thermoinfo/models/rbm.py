@@ -392,7 +392,7 @@ class RBM:
                                 ndim=(1, 2) if allow_1d else (2,), size_name="n_visible")
         if arr.shape[0] == 0:
             raise ValueError(f"{name} is empty (shape {np.shape(X)}); give at least one configuration")
-        return arr.astype(dtype)
+        return arr.astype(dtype, copy=False)
 
     def _params(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The fitted parameters in float64 (no copy when they already are)."""
@@ -527,7 +527,7 @@ class RBM:
         NonFiniteParameterError
             An update would make a parameter non-finite (the model keeps the last finite ones).
         """
-        X = self._check_data(X, dtype=np.float32)  # a C-contiguous float32 copy
+        X = self._check_data(X, dtype=np.int8)  # C-contiguous int8 (the data itself if it is)
         n_epochs = self.n_epochs if n_epochs is None else check_positive_int(n_epochs, "n_epochs", 0)
         if not warm_start or not hasattr(self, "weights_"):
             self._initialize()

@@ -350,7 +350,9 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
                       update_c, uniforms):
     """CD-k / PCD-k updates on minibatches ``first_batch .. last_batch - 1`` of ``X[order]``.
 
-    ``X``, ``W``, ``b``, ``c`` and the velocities are float32 (C-contiguous);
+    ``X`` (int8 or float32, C-contiguous) holds the data's unit values, converted to
+    float32 as each minibatch's rows are gathered; ``W``, ``b``, ``c`` and the
+    velocities are float32 (C-contiguous);
     ``chains`` (int8) holds hidden configurations: the persistent chains (PCD)
     or scratch chains of CD, ``batch_size`` rows. ``uniforms`` are the U(0, 1)
     numbers the sampling consumes in order (:func:`uniforms_needed` per
