@@ -4,7 +4,7 @@ program against the same grid trained point by point.
 Both sides call :func:`thermoinfo.models.encdec.fit_grid` as a user would, on the
 binarized digits (1300 training images), the same architecture (MLP encoder 64-32-8,
 4 latent dimensions, MLP Bernoulli decoder 4-32-64, softmax classifier over 10
-classes), batch size 128 and the same number of Adam steps per grid point:
+classes), batch size 128 (``--batch``) and the same number of Adam steps per grid point:
 
 * vmapped: ``fit_grid(..., lam=4 values, gamma=4 values)``, the 16 points trained
   by one jit-compiled step mapped over the grid with ``jax.vmap``; on the CPU the
@@ -30,9 +30,10 @@ grid.
 
 Timings are wall-clock on a possibly shared machine: indicative, not exact.
 
-Usage:  python benchmarks/neural.py [--runs N] [--steps N] [--long]
+Usage:  python benchmarks/neural.py [--runs N] [--steps N] [--long] [--batch N]
 (default: 5 runs of 300 steps, about a minute on 2 cores; ``--long``: 10 runs of
-2000 steps.)
+2000 steps. A smaller ``--batch`` makes each point's step cheaper, so that fixed
+costs per step weigh more and vmapping saves more.)
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--long", action="store_true")
+    parser.add_argument("--batch", type=int, default=128, help="minibatch size of every grid point")
     args = parser.parse_args()
     if args.long:
         runs, steps = max(args.runs, 10), max(args.steps, 2000)
@@ -71,7 +73,9 @@ def main() -> None:
                         stochastic_weights=False)
     lams = np.array([0.5, 0.8, 1.1, 1.4])
     gammas = np.array([0.5, 1.0, 2.0, 4.0])
-    kw = dict(batch_size=128, learning_rate=3e-3, rng=0)
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+    kw = dict(batch_size=args.batch, learning_rate=3e-3, rng=0)
 
     def vmapped(n: int, parts: bool = True):
         if parts:
@@ -119,7 +123,7 @@ def main() -> None:
     t = {name: np.array(values) for name, values in times.items()}
     device = jax.devices()[0]
     print(f"device: {device.platform} ({device.device_kind}), {os.cpu_count()} CPU cores; 16-point grid, "
-          f"{steps} steps per point, {runs} rounds of alternating runs")
+          f"{steps} steps per point, batch {args.batch}, {runs} rounds of alternating runs")
     print(f"same models (grid point 0 = its own run): {same}; ({n_parts} parts = one part): {same_parts}")
     for name in names:
         label = f"vmapped, {n_parts} parts" if name == "vmapped" else (
