@@ -223,24 +223,20 @@ def _magnitudes(W, b, c, vel_w, vel_b, vel_c, bounds):
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _step(param, vel, grad, learning_rate, momentum, decay):
-    """vel = momentum vel + lr (grad - decay param), param += vel, in one pass."""
+    """vel = momentum vel + lr (grad - decay param), param += vel, in one pass; with
+    momentum 0 the velocity plays no part, and it is neither read nor written (two
+    fewer passes over memory): param += lr (grad - decay param)."""
     flat_p = param.reshape(-1)
-    flat_v = vel.reshape(-1)
     flat_g = grad.reshape(-1)
+    if momentum == 0:
+        for j in range(flat_p.shape[0]):
+            flat_p[j] += learning_rate * (flat_g[j] - decay * flat_p[j])
+        return
+    flat_v = vel.reshape(-1)
     for j in range(flat_p.shape[0]):
         v = momentum * flat_v[j] + learning_rate * (flat_g[j] - decay * flat_p[j])
         flat_v[j] = v
         flat_p[j] += v
-
-
-@numba.njit(cache=True, nogil=True, fastmath=_FAST)
-def _step_without_momentum(param, grad, learning_rate, decay):
-    """param += lr (grad - decay param): :func:`_step` with momentum 0, whose
-    velocity plays no part (nor is it written: two fewer passes over memory)."""
-    flat_p = param.reshape(-1)
-    flat_g = grad.reshape(-1)
-    for j in range(flat_p.shape[0]):
-        flat_p[j] += learning_rate * (flat_g[j] - decay * flat_p[j])
 
 
 #: No field, a sum of at most max(n_visible, n_hidden) + 1 terms each below the largest
@@ -269,14 +265,6 @@ def _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate,
     vel_bound = momentum * bounds[1] + learning_rate * (grad_bound + weight_decay * bounds[0])
     param_bound = bounds[0] + vel_bound
     if param_bound * (max(W.shape[0], W.shape[1]) + 1) < _SAFE_FIELD:
-        if momentum == 0:
-            _step_without_momentum(W, grad_w, lr, _F32(weight_decay))
-            if update_b:
-                _step_without_momentum(b, grad_b, lr, zero)
-            if update_c:
-                _step_without_momentum(c, grad_c, lr, zero)
-            bounds[0] = param_bound
-            return True
         _step(W, vel_w, grad_w, lr, mom, _F32(weight_decay))
         if update_b:
             _step(b, vel_b, grad_b, lr, mom, zero)
