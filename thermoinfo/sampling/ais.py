@@ -428,8 +428,11 @@ def _visible_field(y, b, b_a, beta, field):
 #: updated by adding the rows of the changed units (:func:`_add_changes`) instead
 #: of recomputed by BLAS: a product with a {0, 1} or {-1, +1} vector is a sum of
 #: selected rows, and from one step to the next only the changed units' rows
-#: change it. Adding a row costs about three times a BLAS multiply-add per unit
-#: changed, so below about a third of the units changed it is the faster way.
+#: change it. Adding the rows costs about three times as much per multiply-add as
+#: BLAS's product (measured on 784 x 500 float32), so it is the faster way below
+#: about a third of the units changed; the threshold keeps a margin. (On a trained
+#: 784 x 500 model, whose units change by about a tenth per step, AIS took 18.4 s
+#: with 0.2, 14.9 s with 0.25 and 14.0 s with 0.3.)
 _SPARSE_CHANGES = 0.25
 
 #: Steps after which a product updated by changes is recomputed in full by BLAS,
