@@ -359,16 +359,25 @@ def test_ais_with_products_by_changed_rows_is_unbiased(units, monkeypatch):
     W = r.normal(0, scale_w, (12, 8))
     b, c = r.normal(0, scale_b, 12), r.normal(0, scale_b, 8)
     exact = log_partition_exact(W, b, c, units)
-    kinds = []
+    kinds, asked = [], []
     product = ais_mod._product
 
-    def counting(*args):
-        full = product(*args)
-        kinds.append(full)
-        return full
+    def counting(old, new, rows, out, full, idx, d):
+        by_blas = product(old, new, rows, out, full, idx, d)
+        kinds.append(by_blas)
+        asked.append(full)
+        return by_blas
 
     monkeypatch.setattr(ais_mod, "_product", counting)
-    res = ais(W, b, c, units, betas=np.linspace(0, 1, 400), n_runs=2000, rng=2, dtype=np.float32)
+    res = ais(W, b, c, units, betas=np.linspace(0, 1, 400), n_runs=2000, rng=2, dtype=np.float32,
+              n_threads=1)  # chunks in turn: the calls below are in order
     assert np.mean(kinds) < 0.3  # by changed rows in over 70% of the products
+    # both products of a step by BLAS at least every _REFRESH + 1 steps of a chunk,
+    # asked for when the changes alone did not call for it
+    by_blas = np.array(kinds).reshape(-1, 398, 2).all(axis=2)
+    assert np.array(asked).reshape(-1, 398, 2)[:, 1:].any()
+    for chunk in by_blas:
+        gaps = np.diff(np.flatnonzero(np.append(chunk, True)))
+        assert chunk[0] and gaps.max() <= ais_mod._REFRESH + 1
     assert res.stderr < 0.05
     assert abs(res.log_z - exact) <= 4 * res.stderr
