@@ -369,13 +369,15 @@ def test_ais_with_products_by_changed_rows_is_unbiased(units, monkeypatch):
         return by_blas
 
     monkeypatch.setattr(ais_mod, "_product", counting)
-    res = ais(W, b, c, units, betas=np.linspace(0, 1, 400), n_runs=2000, rng=2, dtype=np.float32,
+    n_betas = 400
+    res = ais(W, b, c, units, betas=np.linspace(0, 1, n_betas), n_runs=2000, rng=2, dtype=np.float32,
               n_threads=1)  # chunks in turn: the calls below are in order
     assert np.mean(kinds) < 0.3  # by changed rows in over 70% of the products
     # both products of a step by BLAS at least every _REFRESH + 1 steps of a chunk,
     # asked for when the changes alone did not call for it
-    by_blas = np.array(kinds).reshape(-1, 398, 2).all(axis=2)
-    assert np.array(asked).reshape(-1, 398, 2)[:, 1:].any()
+    steps = n_betas - 2  # with products: every step but the last
+    by_blas = np.array(kinds).reshape(-1, steps, 2).all(axis=2)
+    assert np.array(asked).reshape(-1, steps, 2)[:, 1:].any()
     for chunk in by_blas:
         gaps = np.diff(np.flatnonzero(np.append(chunk, True)))
         assert chunk[0] and gaps.max() <= ais_mod._REFRESH + 1

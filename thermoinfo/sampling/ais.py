@@ -56,8 +56,8 @@ A product with a layer of {0, 1} or {-1, +1} units is a sum of selected rows,
 so from one step to the next it changes by the rows of the units that changed.
 When at most a quarter of a chunk's units changed (a trained model, whose chains
 move slowly) the product is updated by adding those rows; else (a model that
-mixes fast), and every 64th step (which bounds the rounding drift), it is
-recomputed by BLAS. On a 784 x 500 RBM trained on digits about a tenth of the
+mixes fast), and after at most 64 steps without it (which bounds the rounding
+drift), it is recomputed by BLAS. On a 784 x 500 RBM trained on digits about a tenth of the
 units change per step of the default schedule, and AIS takes half the time it
 takes with BLAS products alone.
 
@@ -453,8 +453,9 @@ def _count_changes(old, new):
 
 
 @numba.njit(cache=True, fastmath=_FAST, nogil=True, error_model="numpy")
-def _add_rows(acc, d, rows, idx, t, m):
-    """``acc += sum_s d[s] rows[idx[s]]`` over s in [t, m), four rows a pass."""
+def _add_rows(acc, d, rows, idx, m):
+    """``acc += sum_s d[s] rows[idx[s]]`` over s < m, four rows a pass."""
+    t = 0
     while t + 4 <= m:
         d0, d1, d2, d3 = d[t], d[t + 1], d[t + 2], d[t + 3]
         w0, w1, w2, w3 = rows[idx[t]], rows[idx[t + 1]], rows[idx[t + 2]], rows[idx[t + 3]]
@@ -481,7 +482,7 @@ def _add_changes(old, new, rows, out, idx, d):
             idx[m] = i
             d[m] = change
             m += change != 0
-        _add_rows(out[r], d, rows, idx, 0, m)
+        _add_rows(out[r], d, rows, idx, m)
 
 
 def _product(old: np.ndarray, new: np.ndarray, rows: np.ndarray, out: np.ndarray, full: bool,
