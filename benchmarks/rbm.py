@@ -29,14 +29,15 @@ threads spinning for a while, which would slow the next timed run). Peak memory
 is the tracemalloc peak of one epoch, measured apart from the timed runs.
 
 Then it times AIS (100 runs, the 14,500-step Salakhutdinov-Murray schedule; 1,450
-with ``--quick``) on two 784 x 500 RBMs: a random one (weights N(0, 0.05), visible
-biases N(-1, 0.5), hidden N(0, 0.5)), with float32 and float64 products, the two
-estimates side by side; and one trained by thermoinfo on the 784-pixel digits (PCD,
-10 epochs, batch 100, learning rate 0.05), with float32 products. AIS anneals its
-runs in two chunks of 50 on ``--threads`` threads, each chunk's products on one
-thread: by BLAS while many units change per step (the random model, throughout),
-by adding the rows of the changed units while few do (the trained model, about a
-tenth per step).
+with ``--quick``) on three 784 x 500 RBMs: a random one (weights N(0, 0.05),
+visible biases N(-1, 0.5), hidden N(0, 0.5)), with float32 and float64 products,
+the two estimates side by side; one trained by thermoinfo on the 784-pixel digits
+(PCD, 10 epochs, batch 100, learning rate 0.05) and one trained there by
+scikit-learn's ``BernoulliRBM`` (2 epochs, its defaults: batch 10, learning rate
+0.1), both with float32 products. AIS anneals its runs in two chunks of 50 on
+``--threads`` threads, each chunk's products on one thread: by BLAS while many
+units change per step (the random model, throughout), by adding the rows of the
+changed units while few do (the trained models: a tenth or so per step).
 
 Threads (``--threads``, default 2: the targets are on 2 cores). The limit
 (threadpoolctl) covers numpy's BLAS and the BLAS that numba's compiled products
@@ -221,8 +222,12 @@ def run(args: argparse.Namespace) -> None:
     mem = peak_memory(ais, *params, betas=np.linspace(0, 1, 50), n_runs=100, rng=1)
     trained = RBM(784, 500, method="pcd", learning_rate=0.05, batch_size=100, n_epochs=10,
                   rng=args.seed).fit(big)
+    sk = train_sklearn(big.astype(np.float32), 500, 10, 2, args.seed)  # as a user's quick model
     cases = [("random", params, np.float32), ("random", params, np.float64),
-             ("trained", (trained.weights_, trained.visible_bias_, trained.hidden_bias_), np.float32)]
+             ("trained by thermoinfo", (trained.weights_, trained.visible_bias_, trained.hidden_bias_),
+              np.float32),
+             ("trained by scikit-learn", (sk.components_.T, sk.intercept_visible_, sk.intercept_hidden_),
+              np.float32)]
     for label, model, dtype in cases:
         dt, res = timed(ais, *model, betas=betas, n_runs=100, rng=1, dtype=dtype,
                         n_threads=args.threads)
