@@ -1,9 +1,11 @@
-"""Bad input to the RBM raises ValueError/TypeError naming the argument."""
+"""Bad input to the RBM raises ValueError (bad values, shapes) or TypeError (not
+numbers) whose message starts with the argument's name."""
 
 import numpy as np
 import pytest
 
 from thermoinfo.models import RBM
+from thermoinfo.testing import raises_named
 
 
 @pytest.fixture
@@ -12,22 +14,22 @@ def model():
     return RBM.from_params(r.normal(size=(4, 3)), np.zeros(4), np.zeros(3))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n_hidden": 0}, "n_hidden"),
-    ({"n_visible": 0}, "n_visible"),
-    ({"n_hidden": 2.5}, "n_hidden"),
-    ({"units": "ternary"}, "units"),
-    ({"method": "pt"}, "method"),
-    ({"k": 0}, "k"),
-    ({"learning_rate": 0.0}, "learning_rate"),
-    ({"learning_rate": float("nan")}, "learning_rate"),
-    ({"batch_size": 0}, "batch_size"),
-    ({"momentum": 1.0}, "momentum"),
-    ({"weight_decay": -1.0}, "weight_decay"),
+@pytest.mark.parametrize("kwargs, name, error", [
+    ({"n_hidden": 0}, "n_hidden", ValueError),
+    ({"n_visible": 0}, "n_visible", ValueError),
+    ({"n_hidden": 2.5}, "n_hidden", TypeError),
+    ({"units": "ternary"}, "units", ValueError),
+    ({"method": "pt"}, "method", ValueError),
+    ({"k": 0}, "k", ValueError),
+    ({"learning_rate": 0.0}, "learning_rate", ValueError),
+    ({"learning_rate": float("nan")}, "learning_rate", ValueError),
+    ({"batch_size": 0}, "batch_size", ValueError),
+    ({"momentum": 1.0}, "momentum", ValueError),
+    ({"weight_decay": -1.0}, "weight_decay", ValueError),
 ])
-def test_bad_hyper_parameters(kwargs, match):
+def test_bad_hyper_parameters(kwargs, name, error):
     args = {"n_visible": 4, "n_hidden": 3, **kwargs}
-    with pytest.raises((ValueError, TypeError), match=match):
+    with raises_named(error, name):
         RBM(**args)
 
 
@@ -39,14 +41,16 @@ def test_bad_hyper_parameters(kwargs, match):
     (np.array([[0.5, 1, 0, 0]]), "unit set"),
 ])
 def test_bad_training_data(X, match):
-    with pytest.raises(ValueError, match=match):
+    with raises_named(ValueError, "X") as check:
         RBM(4, 3, rng=0).fit(X)
+    assert match in str(check.value)
 
 
 def test_spin_model_rejects_binary_zeros(model):
     spin = RBM.from_params(model.weights_, units="spin")
-    with pytest.raises(ValueError, match=r"\{-1, 1\}"):
+    with raises_named(ValueError, "X") as check:
         spin.transform(np.array([[0, 1, 1, 1]]))
+    assert "{-1, 1}" in str(check.value)
 
 
 def test_bad_temperature_and_methods(model):
@@ -54,31 +58,31 @@ def test_bad_temperature_and_methods(model):
     for call in (lambda: model.free_energy(v, temperature=0.0),
                  lambda: model.log_partition(temperature=-1.0),
                  lambda: model.sample(3, temperature=0.0)):
-        with pytest.raises(ValueError, match=r"^temperature"):
+        with raises_named(ValueError, "temperature"):
             call()
     for bad in ([0.5, 0.0], [1.0, np.nan], [[1.0]], []):
-        with pytest.raises(ValueError, match=r"^temperature must"):
+        with raises_named(ValueError, "temperature"):
             model.thermodynamics(bad)
-    with pytest.raises(ValueError, match="method"):
+    with raises_named(ValueError, "method"):
         model.log_partition("mcmc")
-    with pytest.raises(ValueError, match="method"):
+    with raises_named(ValueError, "method"):
         model.log_likelihood(v, method="pseudo")
-    with pytest.raises(ValueError, match="method"):
+    with raises_named(ValueError, "method"):
         model.thermodynamics([1.0], method="series")
-    with pytest.raises(ValueError, match="v"):
+    with raises_named(ValueError, "v"):
         model.free_energy(np.array([[0, 1]]))
-    with pytest.raises(ValueError, match="init"):
+    with raises_named(ValueError, "init"):
         model.sample(2, init=np.zeros((3, 4)))
 
 
 def test_unfitted_and_bad_params():
     with pytest.raises(ValueError, match="not fitted"):
         RBM(3, 2).free_energy(np.zeros((1, 3)))
-    with pytest.raises(ValueError, match="visible_bias"):
+    with raises_named(ValueError, "visible_bias"):
         RBM.from_params(np.zeros((3, 2)), np.zeros(2))
-    with pytest.raises(ValueError, match="weights"):
+    with raises_named(ValueError, "weights"):
         RBM.from_params(np.array([[np.inf, 0.0]]))
-    with pytest.raises(ValueError, match="weights"):
+    with raises_named(ValueError, "weights"):
         RBM.from_params(np.zeros(3))
 
 
@@ -99,7 +103,7 @@ _MALFORMED = {
 @pytest.mark.parametrize("kind", [*_MALFORMED, "other unit set"])
 def test_fit_rejects_malformed_data_naming_x(units, other, kind):
     X = np.array([[1, other, 1, 1]]) if kind == "other unit set" else _MALFORMED[kind]
-    with pytest.raises(ValueError, match=r"^X "):
+    with raises_named(ValueError, "X"):
         RBM(4, 3, units=units, rng=0).fit(X)
 
 
@@ -108,12 +112,13 @@ def test_fit_rejects_malformed_data_naming_x(units, other, kind):
 def test_from_params_rejects_non_finite_parameters(name, bad):
     params = {"weights": np.zeros((4, 3)), "visible_bias": np.zeros(4), "hidden_bias": np.zeros(3)}
     params[name].flat[1] = bad
-    with pytest.raises(ValueError, match=rf"^{name} has 1 non-finite"):
+    with raises_named(ValueError, name) as check:
         RBM.from_params(**params)
+    assert str(check.value).startswith(f"{name} has 1 non-finite")
 
 
 def test_from_params_rejects_non_numeric_weights():
-    with pytest.raises(TypeError, match=r"^weights"):
+    with raises_named(TypeError, "weights"):
         RBM.from_params([["a", "b"]])
 
 
