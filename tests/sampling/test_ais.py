@@ -159,6 +159,36 @@ def test_default_base_keeps_model_biases_where_the_uniform_base_fails(seed):
 
 
 @pytest.mark.parametrize("units", ["binary", "spin"])
+def test_log_partition_with_data_starts_every_direction_from_the_data_base_rates(units):
+    # the base model with data: independent visible units on with the smoothed data
+    # frequencies p_i = (n_on + 1) / (n + 2), hidden units free (c_A = 0), whose
+    # log Z is -sum log(1 - p_i) + n_h log 2 (binary) or sum log(2 / sqrt(1 - m_i^2))
+    # + n_h log 2 with m_i = 2 p_i - 1 (spins)
+    W, b, c = _random_rbm(12, 5, 3)
+    rbm = RBM.from_params(W, b, c, units=units)
+    r = np.random.default_rng(4)
+    X = (r.random((40, 12)) < np.linspace(0.1, 0.9, 12)).astype(np.int8)
+    if units == "spin":
+        X = 2 * X - 1
+    p = ((X == 1).sum(axis=0) + 1) / (X.shape[0] + 2)
+    if units == "binary":
+        expected = -np.sum(np.log1p(-p)) + 5 * np.log(2)
+    else:
+        m = 2 * p - 1
+        expected = np.sum(np.log(2 / np.sqrt(1 - m**2))) + 5 * np.log(2)
+    exact = rbm.log_partition()
+    betas = np.linspace(0, 1, 200)
+    fwd = rbm.log_partition("ais", rng=0, betas=betas, n_runs=300, data=X)
+    rev = rbm.log_partition("reverse_ais", rng=1, betas=betas, n_runs=300, data=X)
+    pair = rbm.log_partition("bracket", rng=2, betas=betas, n_runs=300, data=X)
+    for res in (fwd, rev, pair.forward, pair.reverse):
+        assert res.log_z_base == pytest.approx(expected, rel=1e-12)
+        assert abs(res.log_z - exact) <= 4 * res.stderr
+    # without data the base keeps the model's own biases: another base
+    assert rbm.log_partition("ais", rng=0, betas=betas, n_runs=300).log_z_base != pytest.approx(expected)
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_coarse_schedule_many_runs_is_unbiased(units, seed):
     # eight betas and 20,000 runs: the standard error (about 0.005) resolves a bias
