@@ -34,8 +34,24 @@ def test_envelope_theorem(surface):
     assert float(abs(_interior(env.envelope_gamma)).max()) < 1e-8
 
 
+def test_exact_derivatives_match_finite_differences_of_the_solved_grid(surface):
+    # the solver's implicit derivatives against fourth-order differences of the
+    # independently solved neighbours (a doubled or sign-flipped dm fails by far)
+    _, ds = surface
+    exact = firstlaw.gradients(ds, "exact")
+    fd = firstlaw.gradients(ds, "fd")
+    for name in ("dR_dlam", "dR_dgamma", "dD_dlam", "dD_dgamma", "dC_dlam", "dC_dgamma"):
+        scale = float(abs(_interior(fd[name])).max())
+        assert scale > 1e-3, name                       # not 0 = 0
+        assert float(abs(_interior(exact[name] - fd[name])).max()) < 1e-7, name
+
+
 def test_first_law_residual_vanishes(surface):
     _, ds = surface
+    # at a stationary point grad(R + lam D + gamma C) is normal to the constraints, so
+    # dR + lam dD + gamma dC vanishes along any tangent dm: the exact residual checks
+    # the solutions' stationarity (the derivatives are checked above); the residual of
+    # finite differences of the solved grid checks the first law itself
     exact = firstlaw.residual(ds, "exact")
     for name in ("residual_lam", "residual_gamma"):
         assert float(abs(exact[name]).max()) < 1e-8
@@ -116,8 +132,23 @@ def test_first_law_along_a_path():
         data[f"d{name}_dgamma"] = ("step", [getattr(d, "d" + name)[1] for d in ders])
     path = xr.Dataset(data, coords={"step": t, "lam": ("step", lam_t), "gamma": ("step", gamma_t)})
     res = firstlaw.path_residual(path)
-    assert float(abs(res.integrand).max()) < 1e-8
+    assert float(abs(res.integrand).max()) < 1e-8        # stationarity along the path
     assert abs(float(res["integrated"][-1])) < 1e-8
+    # the exact derivatives themselves: the rate of R, D, C along the path at its middle
+    # against a central difference of fresh solves a step h before and after it
+    k, h = 4, 1e-4
+    dlam, dgamma = 0.3, -6.0 * t[k]
+
+    def rdc(step):
+        s = solve(p, lam_t[k] + step * dlam, gamma_t[k] + step * dgamma, 3, init=sols[k])
+        return np.array([s.R, s.D, s.C])
+
+    along = (rdc(h) - rdc(-h)) / (2 * h)
+    exact = np.array([ders[k].dR[0] * dlam + ders[k].dR[1] * dgamma,
+                      ders[k].dD[0] * dlam + ders[k].dD[1] * dgamma,
+                      ders[k].dC[0] * dlam + ders[k].dC[1] * dgamma])
+    assert np.all(abs(along) > 1e-3)
+    np.testing.assert_allclose(exact, along, rtol=0, atol=1e-6)
     # without the exact derivatives the residual is a finite difference: small, not exact
     coarse = firstlaw.path_residual(path[["R", "D", "C"]])
     assert float(abs(coarse.integrand).max()) < 1e-2

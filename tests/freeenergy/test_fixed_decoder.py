@@ -102,6 +102,9 @@ def test_partials_return_the_multipliers_and_maxwell_holds():
                max_iter=1_000_000)
     assert bool(ds.converged.all())
     L, G = np.meshgrid(lam, gamma, indexing="ij")
+    # the exact partials hold at any stationary point whatever dm is (the first-law
+    # module's docstring): they check the grid's stationarity and the rank; the
+    # derivatives are checked against fresh solves above, the partials by the grid below
     exact = firstlaw.partials(ds, "exact")
     assert int(exact.jacobian_rank.min()) == 2
     np.testing.assert_allclose(exact.implied_lam, L, rtol=0, atol=1e-8)

@@ -21,7 +21,7 @@ def models():
 def test_identities_are_proven(models, name):
     model = models[name]
     proven = model.prove()
-    expected = {"envelope_lam", "first_law_lam", "F_is_J_at_optimum"}
+    expected = {"envelope_lam", "first_law_lam"}
     if model.gamma is None:
         expected |= {"slope_lam_is_minus_dR_dD"}
     else:
@@ -136,6 +136,7 @@ def test_hamming_optimum_is_the_numeric_minimum(models, M):
     for lam in (0.5, 1.0, 3.0):
         delta = _argmin(lambda d, lam=lam: _j_hamming(d, lam, M), (M - 1) / M)
         assert model.lambdify("optimum")(lam, M) == pytest.approx(delta, abs=1e-12)
+        assert model.lambdify("F")(lam, M) == pytest.approx(_j_hamming(delta, lam, M), abs=1e-12)
 
 
 LG_ARGS = (1.4, 2.2, 1.5, 0.8, 0.3, 0.6, 0.9)   # lam, gamma, sigma2, b, nu, s2, t2 (active branch)
@@ -156,6 +157,8 @@ def test_linear_gaussian_optimum_and_maxwell_against_numeric_minimization(models
     assert kappa < LG_ARGS[2]                          # interior: the active branch
     assert model.lambdify("optimum")(*LG_ARGS) == pytest.approx(kappa, abs=1e-12)
     assert model.lambdify("D")(*LG_ARGS) == pytest.approx(D, abs=1e-12)
+    j_min = _j_linear_gaussian(kappa, lam, gamma, *LG_ARGS[2:])
+    assert model.lambdify("F")(*LG_ARGS) == pytest.approx(j_min, abs=1e-12)
     # Maxwell: dD/dgamma and dC/dlam, each a central difference of fresh numeric minima
     h = 1e-3
     dD_dgamma = (_numeric_linear_gaussian(lam, gamma + h)[1]

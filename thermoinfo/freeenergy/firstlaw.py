@@ -47,8 +47,12 @@ these constraints, H_G the Hessian of G and g_theta = dgrad G/dtheta
     dD = g_lam . dm,  dC = g_gamma . dm,  dR = log(m(x, z)/q(z)) . dm,
     d2F/dtheta dtheta' = g_theta . dm/dtheta'.
 
-dR is computed from the gradient of R, not from the first law, so the
-first-law residual and the partials test the derivatives.
+dR is computed from the gradient of R, not from the first law. Yet at a
+stationary point grad(R + lam D + gamma C) is normal to the constraints, so dR +
+lam dD + gamma dC = 0 along every tangent dm, right or wrong: the exact first-law
+residual and the exact partials check the solution's stationarity, not dm. The
+derivatives themselves are checked against finite differences of fresh solves
+(:func:`finite_difference`, ``method="fd"``).
 """
 
 from __future__ import annotations

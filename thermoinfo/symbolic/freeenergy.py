@@ -90,16 +90,15 @@ class SymbolicFreeEnergy:
         """The thermodynamic identities of the family, each an expression equal to zero.
 
         The stationarity of J at ``optimum`` is not among them: the optimum is
-        solved from it. The tests check the optimum, and the Maxwell relation,
-        against an independent numeric minimization of J.
+        solved from it; nor is F = J at the optimum, which is how F is built. The
+        tests check the optimum, F, and the Maxwell relation against an
+        independent numeric minimization of J.
         """
         lam, gamma = self.lam, self.gamma
         out = {
             "envelope_lam": sp.diff(self.F, lam) - self.D,
             "first_law_lam": sp.diff(self.R, lam) + lam * sp.diff(self.D, lam)
             + (gamma * sp.diff(self.C, lam) if gamma is not None else 0),
-            "F_is_J_at_optimum": self.F - (self.R + lam * self.D
-                                           + (gamma * self.C if gamma is not None else 0)),
         }
         if gamma is None:
             out["slope_lam_is_minus_dR_dD"] = lam + sp.diff(self.R, lam) / sp.diff(self.D, lam)
