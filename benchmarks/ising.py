@@ -2,8 +2,8 @@
 
 Square lattice, periodic, J = 1, H = 0, T = T_c = 2/ln(1 + sqrt 2), Metropolis
 single-spin flips. Three implementations run in the same process on the same
-amount of work (``--work`` spin-update attempts per timed run), alternating,
-``--repeat`` times each (>= 5):
+amount of work (``--work`` spin-update attempts per timed run), alternating
+(each goes first in turn), ``--repeat`` times each (>= 5):
 
 * thermoinfo: ``thermoinfo.systems.ising.kernels.multispin_sweeps``: 64 chains a
   uint64 word, bitwise acceptance against integer thresholds p 2^64, both cores
@@ -149,8 +149,9 @@ def bench(L: int, work: int, repeat: int, seed: int, use_jax: bool = True) -> No
         runs.append(("jax checkerboard", run_jax, jax_work))
     rates = {name: [] for name, _, _ in runs}
     cpu_rates = {name: [] for name in rates}
-    for _ in range(repeat):
-        for name, fn, w in runs:
+    for r in range(repeat):
+        k = r % len(runs)  # each implementation goes first in turn
+        for name, fn, w in runs[k:] + runs[:k]:
             wall, cpu = timed(fn)
             rates[name].append(w / wall / 1e9)
             cpu_rates[name].append(w / cpu / 1e9)
