@@ -1,5 +1,7 @@
 """The documentation: every python code block of every page in docs/ (and of the
-README) runs, and the Sphinx site (theory pages, API reference, gallery) builds with warnings as errors."""
+README) runs, every ``thermoinfo`` command line of their shell blocks is a valid
+command, and the Sphinx site (theory pages, API reference, gallery) builds with
+warnings as errors."""
 
 import os
 import re
@@ -34,6 +36,50 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
     namespace: dict = {"__name__": f"docs_{page.stem}"}
     for index, block in enumerate(blocks):
         exec(compile(block, f"{page.name} python block {index + 1}", "exec"), namespace)
+
+
+SHELL = re.compile(r"^```(?:bash|sh|console)[ \t]*\n(.*?)^```", re.S | re.M)
+
+
+def _command_lines(page):
+    """The ``thermoinfo ...`` command lines of a page's shell blocks (comments cut,
+    a ``pip install ... &&`` prefix dropped)."""
+    import shlex
+
+    lines = []
+    for block in SHELL.findall(page.read_text()):
+        for line in block.splitlines():
+            words = shlex.split(line, comments=True)
+            if "&&" in words:
+                words = words[len(words) - words[::-1].index("&&"):]
+            if words[:1] == ["thermoinfo"]:
+                lines.append(words[1:])
+    return lines
+
+
+@pytest.mark.parametrize("page", READABLE, ids=[p.stem for p in READABLE])
+def test_command_lines_are_valid(page, tmp_path, monkeypatch, capsys):
+    """Every ``thermoinfo`` command line of the page's shell blocks parses, names a
+    registered experiment and its parameters; the quick ones (list, demo) run. The
+    experiments' quick runs themselves are run once per session by the CLI tests
+    and the gallery checks."""
+    from thermoinfo.cli import _parse_params, _parser, main
+    from thermoinfo.experiments import canonical_name
+
+    monkeypatch.chdir(tmp_path)
+    for argv in _command_lines(page):
+        args = _parser().parse_args(argv)
+        if args.command == "run":
+            _parse_params(args.param, canonical_name(args.experiment))
+        elif args.command in ("list", "demo"):
+            assert main(argv) == 0, argv
+            capsys.readouterr()
+
+
+def test_shell_blocks_are_found():
+    commands = [argv for page in READABLE for argv in _command_lines(page)]
+    assert ["run", "hopfield_capacity", "--quick"] in commands
+    assert {argv[0] for argv in commands} >= {"list", "run", "show", "demo"}
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.stats import multivariate_normal
 
 from thermoinfo.freeenergy import gaussian as G
+from thermoinfo.testing import raises_named
 
 
 def _random_model(seed, n=3, m=2):
@@ -206,24 +207,27 @@ def test_gaussian_ib_envelope():
         assert slope == pytest.approx(-ib.I_y[1], abs=1e-7)
 
 
-@pytest.mark.parametrize("bad,match", [
-    (dict(cov_x=[[1.0, 2.0], [2.0, 1.0]]), "positive definite"),
-    (dict(cov_x=[[1.0, 0.5], [0.0, 1.0]]), "symmetric"),
-    (dict(lam=-1.0), "lam"),
-    (dict(gamma=float("nan")), "gamma"),
-    (dict(decoder_variance=0.0), "decoder_variance"),
+@pytest.mark.parametrize("bad,name,match", [
+    (dict(cov_x=[[1.0, 2.0], [2.0, 1.0]]), "cov_x", "positive definite"),
+    (dict(cov_x=[[1.0, 0.5], [0.0, 1.0]]), "cov_x", "symmetric"),
+    (dict(lam=-1.0), "lam", ""),
+    (dict(gamma=float("nan")), "gamma", ""),
+    (dict(decoder_variance=0.0), "decoder_variance", ""),
 ])
-def test_bad_input(bad, match):
+def test_bad_input(bad, name, match):
     args = dict(cov_x=np.eye(2), lam=1.0, gamma=0.5, label_weights=[[1.0, 0.0]])
     args.update(bad)
-    with pytest.raises(ValueError, match=match):
+    with raises_named(ValueError, name) as check:
         G.linear_gaussian(**args)
+    assert match in str(check.value)
 
 
 def test_water_filling_bad_input():
-    with pytest.raises(ValueError, match="exactly one"):
-        G.reverse_water_filling([1.0], distortion=0.5, lam=1.0)
-    with pytest.raises(ValueError, match="variances"):
+    for kwargs, got in ((dict(distortion=0.5, lam=1.0), "both"), ({}, "neither")):
+        with raises_named(ValueError, "distortion") as check:
+            G.reverse_water_filling([1.0], **kwargs)
+        assert "give exactly one" in str(check.value) and got in str(check.value)
+    with raises_named(ValueError, "variances"):
         G.reverse_water_filling([1.0, -2.0], lam=1.0)
 
 

@@ -7,6 +7,7 @@ from scipy.special import xlogy
 
 from thermoinfo.freeenergy import quasistatic as Q
 from thermoinfo.freeenergy import solve
+from thermoinfo.testing import raises_named
 
 PYX_S = np.array([[0.9, 0.1], [0.75, 0.25], [0.3, 0.7], [0.1, 0.9]])
 PYX_T = np.array([[0.95, 0.05], [0.7, 0.3], [0.2, 0.8], [0.05, 0.95]])
@@ -136,21 +137,21 @@ def test_unholdable_C_raises():
     # C_0 near the floor H(Y|X) of the source; the target is noisier, so C cannot stay
     noisy = np.array([0.25, 0.25, 0.25, 0.25])[:, None] * np.array(
         [[0.6, 0.4], [0.55, 0.45], [0.45, 0.55], [0.4, 0.6]])
-    with pytest.raises((ValueError, RuntimeError), match="C"):
+    with pytest.raises(RuntimeError, match=r"^the corrector did not put C back on 0\.4759\d* at t=0\.5 "):
         Q.process((SOURCE, noisy), 0.3, 8.0, 2, t=[0.0, 0.5, 1.0], rng=0)
 
 
-@pytest.mark.parametrize("kwargs,match", [
+@pytest.mark.parametrize("kwargs,name", [
     (dict(protocol="annealed"), "protocol"),
-    (dict(t=[0.0, 0.5, 0.4]), "increasing"),
+    (dict(t=[0.0, 0.5, 0.4]), "t"),
     (dict(gamma=-1.0), "gamma"),
     (dict(lam=float("nan")), "lam"),
     (dict(n_z=0), "n_z"),
 ])
-def test_bad_input(kwargs, match):
+def test_bad_input(kwargs, name):
     args = dict(path=(SOURCE, TARGET), lam=0.3, gamma=3.0, n_z=2, t=[0.0, 1.0])
     args.update(kwargs)
-    with pytest.raises(ValueError, match=match):
+    with raises_named(ValueError, name):
         Q.process(**args)
 
 

@@ -190,7 +190,8 @@ def reverse_water_filling(variances: Any, *, distortion: float | None = None,
     """
     var = _as_variances(variances)
     if (distortion is None) == (lam is None):
-        raise ValueError("give exactly one of distortion= or lam=")
+        raise ValueError("distortion and lam: give exactly one (got "
+                         f"{'both' if lam is not None else 'neither'})")
     if lam is not None:
         lam = check_positive(lam, "lam")
         theta = 0.5 / lam
