@@ -1,5 +1,7 @@
 """RBM: free energy, exact partition function, thermodynamics, sampling, persistence."""
 
+import warnings
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -8,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.special import logsumexp
 
 import thermoinfo
+from thermoinfo import UnreliableEstimateWarning
 from thermoinfo._enumerate import states
 from thermoinfo.models import RBM
 from thermoinfo.models.rbm import energy_moments_exact, free_energy, log_partition_exact
@@ -110,6 +113,21 @@ def test_thermodynamics_mc_agrees_with_exact(units):
     err_u = np.abs(mc["energy"] - exact["energy"])
     assert np.all(err_u <= 4 * mc["energy_se"])
     np.testing.assert_allclose(mc["heat_capacity"], exact["heat_capacity"], rtol=0.25)
+    assert mc["ess"].dims == ("temperature",)
+    assert np.all(mc["ess"] > 0.2 * 300) and np.all(mc["ess"] <= 300)
+
+
+def test_thermodynamics_mc_warns_when_few_runs_carry_the_weight():
+    # strong couplings, a cold temperature and a ten-step path: the weights of 200 runs
+    # collapse onto a few, the reported sizes say so, and a warning names the temperature
+    W, b, c = _random_params(10, 6, 3, scale=3.0)
+    rbm = RBM.from_params(W, b, c)
+    with pytest.warns(UnreliableEstimateWarning, match=r"temperature\(s\) 0\.25"):
+        mc = rbm.thermodynamics([0.25, 4.0], method="mc", rng=0, n_runs=200, n_steps=10)
+    assert float(mc["ess"].sel(temperature=0.25)) < 0.2 * 200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)
+        rbm.thermodynamics(4.0, method="mc", rng=0, n_runs=200, n_steps=2000)
 
 
 @pytest.mark.parametrize("units", UNITS)

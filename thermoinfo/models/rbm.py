@@ -72,7 +72,14 @@ from thermoinfo.models.rbm_exact import (
     unit_variance,
 )
 from thermoinfo.sampling import gibbs
-from thermoinfo.sampling.ais import AISBracket, AISResult, ais, base_rate_bias, log_mean_exp
+from thermoinfo.sampling.ais import (
+    AISBracket,
+    AISResult,
+    ais,
+    base_rate_bias,
+    effective_sample_size,
+    log_mean_exp,
+)
 from thermoinfo.sampling.contrastive_divergence import (
     BLAS_MIN_WORK,
     blas_workspace,
@@ -772,7 +779,8 @@ class RBM:
 
         Variables: ``log_partition`` (log Z(T)), ``free_energy`` (F = -T log Z),
         ``energy`` (U = <E>), ``entropy`` (S = (U - F) / T, nats), ``heat_capacity``
-        (C = Var(E) / T^2); with ``method="mc"`` also ``*_se`` standard errors. A
+        (C = Var(E) / T^2); with ``method="mc"`` also ``*_se`` standard errors and
+        ``ess``, the effective sample size of the runs at each temperature. A
         scalar gives a scalar ``temperature`` coordinate, an array a ``temperature``
         dimension (as for the other models).
 
@@ -787,6 +795,12 @@ class RBM:
             steps down to the lowest temperature, the requested ones on the path)
             with ``n_runs`` runs: log Z(T) from the log weights, U and C from the
             weighted particles with the hidden units summed out.
+
+        Warns
+        -----
+        UnreliableEstimateWarning
+            ``method="mc"`` with an effective sample size below a fifth of the runs
+            at some temperature (the error bars there rest on a few runs).
         """
         W, b, c = self._params()
         t = check_temperatures(temperature)
@@ -818,8 +832,10 @@ class RBM:
         u = np.empty(bs.size)
         u_se = np.empty(bs.size)
         var = np.empty(bs.size)
+        ess = np.empty(bs.size)
         for j, beta in enumerate(bs):
             lw = rec["log_weights"][j]
+            ess[j] = effective_sample_size(lw)
             est, se, _, _ = log_mean_exp(lw)
             log_z[j], log_z_se[j] = res.log_z_base + est, se
             v = rec["states"][j].astype(np.float64)
@@ -835,7 +851,16 @@ class RBM:
         extra = {
             "log_partition_se": (log_z_se, "standard error of log Z(T)", "1"),
             "energy_se": (u_se, "standard error of U", "1"),
+            "ess": (ess, "effective sample size of the AIS runs", "1"),
         }
+        poor = ess < ESS_WARNING_FRACTION * res.n_runs
+        if np.any(poor):
+            temps = ", ".join(f"{1.0 / beta:g}" for beta in bs[poor])
+            warnings.warn(
+                f"tempered AIS effective sample size {ess[poor].min():.1f} of {res.n_runs} runs at "
+                f"temperature(s) {temps}: the estimates there rest on a few runs and their error bars "
+                "cannot be trusted; use more steps (n_steps) or more runs (n_runs)",
+                UnreliableEstimateWarning, stacklevel=3)
         return log_z, u, var, extra
 
     def weight_spectrum(self) -> WeightSpectrum:
