@@ -24,6 +24,12 @@ def variable_attrs(long_name: str, units: str = "nat", **extra: Any) -> dict[str
     return {"long_name": long_name, "units": units, **extra}
 
 
+#: The entropy S = log Z + U/T is refused where its float64 rounding, taken as this many
+#: units in the last place of |log Z| + |U/T|, could exceed :data:`ENTROPY_TOLERANCE` nats
+ENTROPY_ROUNDING_ULPS = 64
+ENTROPY_TOLERANCE = 1e-6
+
+
 def thermodynamics_dataset(temperatures: Any, log_z: Any, energy: Any, variance: Any,
                            extra: dict[str, tuple] | None = None, coords: dict | None = None) -> Any:
     """Label log Z(T), U(T) = <E> and Var_T(E) over a ``temperature`` dimension.
@@ -43,13 +49,27 @@ def thermodynamics_dataset(temperatures: Any, log_z: Any, energy: Any, variance:
 
     ts = np.asarray(temperatures, dtype=np.float64)
     log_z, energy, variance = (np.asarray(a, dtype=np.float64) for a in (log_z, energy, variance))
-    entries = {
-        "log_partition": (log_z, (), "log partition function log Z", "1"),
-        "free_energy": (-ts * log_z, (), "free energy F = -T log Z", "1"),
-        "energy": (energy, (), "internal energy U = <E>", "1"),
-        "entropy": (log_z + energy / ts, (), "entropy S = log Z + U/T", "nat"),
-        "heat_capacity": (variance / ts**2, (), "heat capacity C = Var(E)/T^2", "1"),
-    }
+    with np.errstate(over="ignore", invalid="ignore"):
+        entries = {
+            "log_partition": (log_z, (), "log partition function log Z", "1"),
+            "free_energy": (-ts * log_z, (), "free energy F = -T log Z", "1"),
+            "energy": (energy, (), "internal energy U = <E>", "1"),
+            "entropy": (log_z + energy / ts, (), "entropy S = log Z + U/T", "nat"),
+            "heat_capacity": (variance / ts / ts, (), "heat capacity C = Var(E)/T^2", "1"),
+        }
+    bad = ~np.all([np.isfinite(v) for v, *_ in entries.values()], axis=0)
+    if np.any(bad):
+        raise ValueError(f"temperature {np.min(ts[bad] if ts.ndim else ts):.3g} is too low for "
+                         "these parameters: log Z, U or C = Var(E)/T^2 is not finite in float64; "
+                         "raise the temperature")
+    # S = log Z + U/T cancels two terms of size |U|/T: their rounding must stay far below a nat
+    rounding = ENTROPY_ROUNDING_ULPS * np.finfo(np.float64).eps * (np.abs(log_z) + np.abs(energy / ts))
+    lost = rounding > ENTROPY_TOLERANCE
+    if np.any(lost):
+        raise ValueError(f"temperature {np.min(ts[lost] if ts.ndim else ts):.3g} is too low for "
+                         f"these parameters: the entropy S = log Z + U/T cancels terms of size "
+                         f"{np.max(np.abs(energy / ts)):.3g} and would carry a rounding error up to "
+                         f"{np.max(rounding):.3g} nat; raise the temperature")
     for name, entry in (extra or {}).items():
         entries[name] = (entry[0], (), *entry[1:]) if len(entry) == 3 else entry
     return xr.Dataset(

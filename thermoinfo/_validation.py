@@ -33,6 +33,7 @@ __all__ = [
     "as_unit_states",
     "check_callbacks",
     "check_nonnegative",
+    "check_params",
     "check_positive",
     "check_positive_int",
     "check_temperatures",
@@ -237,6 +238,46 @@ def random_units(rng: np.random.Generator, shape: Any, units: str) -> np.ndarray
     """Independent uniform draws from a unit set (``"spin"`` or ``"binary"``) as int8."""
     lo, hi = UNIT_VALUES[units]
     return np.where(rng.random(shape) < 0.5, np.int8(lo), np.int8(hi)).astype(np.int8)
+
+
+def check_params(weights: Any, visible_bias: Any, hidden_bias: Any
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(W, b, c)`` of an RBM as float64 arrays, checked: ``W`` 2-D and non-empty,
+    the biases of matching lengths (``None`` is zero), every entry real and finite.
+
+    Raises
+    ------
+    TypeError
+        Not an array of real numbers (strings, objects, complex numbers).
+    ValueError
+        A wrong shape or a non-finite entry.
+
+    Each message starts with the name of the offending argument.
+    """
+    out = []
+    for name, value in (("weights", weights), ("visible_bias", visible_bias), ("hidden_bias", hidden_bias)):
+        if value is None and name != "weights":
+            out.append(None)
+            continue
+        if np.iscomplexobj(value):
+            raise TypeError(f"{name} must be an array of real numbers (got complex numbers)")
+        try:
+            out.append(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be an array of real numbers (got {type(value).__name__})") from exc
+    W = out[0]
+    if W.ndim != 2 or W.shape[0] < 1 or W.shape[1] < 1:
+        raise ValueError(f"weights must be a 2-D (n_visible, n_hidden) array; got shape {W.shape}")
+    for k, (name, n) in enumerate((("visible_bias", W.shape[0]), ("hidden_bias", W.shape[1])), start=1):
+        if out[k] is None:
+            out[k] = np.zeros(n)
+        elif out[k].shape != (n,):
+            raise ValueError(f"{name} must have shape ({n},); got {out[k].shape}")
+    for name, arr in zip(("weights", "visible_bias", "hidden_bias"), out):
+        if not np.all(np.isfinite(arr)):
+            bad = int(np.count_nonzero(~np.isfinite(arr)))
+            raise ValueError(f"{name} has {bad} non-finite entries (NaN or inf); parameters must be finite")
+    return out[0], out[1], out[2]
 
 
 def check_temperatures(temperature: Any, name: str = "temperature") -> np.ndarray:

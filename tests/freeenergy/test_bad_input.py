@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from thermoinfo import MemoryBudgetError
 from thermoinfo.freeenergy import (
     discrete,
     firstlaw,
@@ -190,3 +191,21 @@ def test_every_malformed_multiplier_is_named(value, name):
     if name == "lam":
         _raises_named(name, lambda: rate_distortion([0.5, 0.5], HAMMING, value))
     _raises_named(name, lambda: weights.tempered(P, [np.eye(2)], kwargs["lam"], kwargs["gamma"], 1.0))
+
+
+@pytest.mark.parametrize("call", ["solve", "sweep", "process"])
+def test_an_n_z_beyond_the_memory_budget_is_refused_at_once(call):
+    # a billion latent states would need hundreds of GiB: refused before any allocation
+    fn = {"solve": lambda: solve(P, 0.1, 1.0, n_z=10**9),
+          "sweep": lambda: sweep(P, gamma=[1.0], n_z=10**9),
+          "process": lambda: quasistatic.process((P, P), 0.1, 1.0, 10**9, t=[0.0, 1.0])}[call]
+    with raises_named(MemoryBudgetError, "n_z") as check:
+        fn()
+    assert "memory budget" in str(check.value)
+    assert isinstance(check.value, ValueError)
+
+
+@pytest.mark.parametrize("grid", [[1.0, True], [True], np.array([True, False]), True])
+def test_a_bool_is_not_a_multiplier_in_a_grid(grid):
+    _raises_named("gamma", lambda: sweep(P, gamma=grid), TypeError)
+    _raises_named("lam", lambda: sweep(P, lam=grid, gamma=1.0), TypeError)

@@ -172,7 +172,9 @@ def test_load_foreign_files(tmp_path):
         arrays = dict(f)
     for key, value in (("weights", np.full((4, 3), np.nan)), ("hyper_units", np.asarray("ternary")),
                        ("hyper_n_hidden", np.asarray(5)), ("persistent_chains", np.full((10, 3), 7)),
-                       ("n_steps", np.asarray(-1)), ("hyper_k", np.zeros(2))):
+                       ("n_steps", np.asarray(-1)), ("hyper_k", np.zeros(2)),
+                       ("weights", np.ones((4, 3)) * (1 + 2j)), ("hyper_shuffle", np.asarray("no")),
+                       ("hyper_use_visible_bias", np.asarray(2))):
         broken = tmp_path / f"broken_{key}.npz"
         np.savez(broken, **{**arrays, key: value})
         _load_error(broken)
@@ -181,3 +183,65 @@ def test_load_foreign_files(tmp_path):
 def test_load_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         RBM.load(tmp_path / "absent.npz")
+
+
+@pytest.mark.parametrize("name", ["weights", "visible_bias", "hidden_bias"])
+def test_from_params_refuses_complex_parameters(name):
+    params = {"weights": np.ones((4, 3)), "visible_bias": np.zeros(4), "hidden_bias": np.zeros(3)}
+    params[name] = params[name] * (1 + 2j)
+    with raises_named(TypeError, name) as check:
+        RBM.from_params(**params)
+    assert "complex" in str(check.value)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"callbacks": print}, "callbacks"), ({"callbacks": [1]}, "callbacks"), ({"shuffle": "no"}, "shuffle"),
+    ({"use_visible_bias": "no"}, "use_visible_bias"), ({"use_hidden_bias": 1}, "use_hidden_bias"),
+    ({"progress": None}, "progress"),
+])
+def test_callbacks_and_switches_are_checked_when_the_model_is_built(kwargs, name):
+    with raises_named(TypeError, name):
+        RBM(4, 3, **kwargs)
+
+
+@pytest.mark.parametrize("call", ["exact log Z", "ais log Z", "exact thermodynamics", "mc thermodynamics"])
+def test_a_temperature_where_e_over_t_overflows_is_refused(call, model):
+    # E/T of couplings of order one overflows float64 at T = 1e-310: refused, never NaN
+    fn = {"exact log Z": lambda t: model.log_partition(temperature=t),
+          "ais log Z": lambda t: model.log_partition("ais", temperature=t, betas=np.linspace(0, 1, 5)),
+          "exact thermodynamics": lambda t: model.thermodynamics(t),
+          "mc thermodynamics": lambda t: model.thermodynamics(t, method="mc", n_steps=10)}[call]
+    with raises_named(ValueError, "temperature") as check:
+        fn(1e-310)
+    assert "too low" in str(check.value)
+
+
+def test_an_entropy_lost_to_rounding_is_refused(model):
+    # S = log Z + U/T at T = 1e-9 cancels terms of size |U|/T ~ 1e9: refused; at T = 0.01
+    # it is the Gibbs entropy -sum p log p of the 2^7 joint states, enumerated here
+    with raises_named(ValueError, "temperature") as check:
+        model.thermodynamics(1e-9)
+    assert "entropy" in str(check.value)
+    W, b, c = model.weights_, model.visible_bias_, model.hidden_bias_
+    v, h = (np.array(list(np.ndindex(*(2,) * n)), float) for n in (4, 3))
+    energy = -(v @ W @ h.T) - (v @ b)[:, None] - (h @ c)[None, :]
+    log_p = -energy.ravel() / 0.01
+    log_p -= np.logaddexp.reduce(log_p)
+    gibbs_entropy = -np.sum(np.exp(log_p) * log_p)
+    assert gibbs_entropy > 1e-3                          # not 0 = 0
+    assert float(model.thermodynamics(0.01).entropy) == pytest.approx(gibbs_entropy, abs=1e-9)
+
+
+def test_ais_refuses_non_finite_parameters_and_weights_beyond_its_precision():
+    from thermoinfo.sampling.ais import ais
+
+    good = {"weights": np.ones((4, 3)), "visible_bias": np.zeros(4), "hidden_bias": np.zeros(3)}
+    for name in good:
+        bad = dict(good)
+        bad[name] = np.full_like(good[name], np.nan)
+        with raises_named(ValueError, name):
+            ais(**bad, betas=np.linspace(0, 1, 5))
+    huge = RBM.from_params(np.full((4, 3), 1e39))
+    with raises_named(ValueError, "weights") as check:
+        huge.log_partition("ais", betas=np.linspace(0, 1, 5))
+    assert "float32" in str(check.value)

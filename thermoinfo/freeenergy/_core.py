@@ -35,7 +35,8 @@ import numba
 import numpy as np
 from scipy.special import xlogy
 
-from thermoinfo._validation import _as_float_array, as_distribution, check_nonnegative
+from thermoinfo._config import check_memory
+from thermoinfo._validation import _as_float_array, as_distribution, check_nonnegative, check_positive_int
 
 __all__ = [
     "DEAD_MASS",
@@ -45,6 +46,7 @@ __all__ = [
     "as_finite_table",
     "as_grid",
     "check_multiplier",
+    "check_n_z",
     "check_tolerance",
     "iterate",
     "objective",
@@ -92,15 +94,27 @@ def as_finite_table(value: Any, name: str, ndim: int) -> np.ndarray:
     return arr
 
 
+def check_n_z(n_z: Any, n_x: int, n_y: int, copies: int) -> int:
+    """``n_z`` as an int >= 1 whose ``copies`` float64 tables of the solver's size
+    (an encoder n_x x n_z, a classifier n_z x n_y, a decoder n_z x n_x) fit the
+    memory budget (:class:`~thermoinfo.MemoryBudgetError`, naming ``n_z``, if not)."""
+    n_z = check_positive_int(n_z, "n_z")
+    check_memory(8 * n_z * (2 * n_x + n_y) * max(int(copies), 1), f"n_z = {n_z}")
+    return n_z
+
+
 def as_grid(values: Any, name: str) -> np.ndarray:
     """A number or a non-empty 1-D sequence of non-negative finite multipliers."""
     try:
         kind = np.asarray(getattr(values, "values", values)).dtype.kind
     except (TypeError, ValueError):
         kind = "O"
-    if kind not in "biuf":
+    # a bool is not a multiplier, alone or promoted to float among numbers in a list
+    has_bool = kind == "b" or (isinstance(values, (list, tuple))
+                               and any(isinstance(v, (bool, np.bool_)) for v in values))
+    if kind not in "iuf" or has_bool:
         raise TypeError(f"{name} must be a real number or a 1-D sequence of real numbers "
-                        f"(got {type(values).__name__})")
+                        f"(got {'a bool' if has_bool else type(values).__name__})")
     arr = np.atleast_1d(_as_float_array(values, name))
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a number or a non-empty 1-D sequence (got shape {arr.shape})")

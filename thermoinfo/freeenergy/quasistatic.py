@@ -219,7 +219,7 @@ def process(path: Any, lam: Any, gamma: float, n_z: int, *, t: Any = None,
     >>> bool(abs(ds.C_drift).max() < 1e-6), [round(float(g), 3) for g in ds.gamma]
     (True, [2.0, 2.406, 3.555])
     """
-    from thermoinfo.freeenergy._core import Problem, check_tolerance
+    from thermoinfo.freeenergy._core import Problem, check_n_z, check_tolerance
     from thermoinfo.freeenergy.tabular import _solve
 
     protocol = _check_protocol(protocol)
@@ -250,6 +250,8 @@ def process(path: Any, lam: Any, gamma: float, n_z: int, *, t: Any = None,
                           f"did not converge within max_iter={max_iter}", ConvergenceWarning, stacklevel=3)
         return sol
 
+    first = problem(times[0])
+    n_z = check_n_z(n_z, first.n_x, first.p_y.size, 8 + len(times))
     sol = eq(times[0], schedule(times[0]), gamma, None)
     C0 = sol.C
     rows = []

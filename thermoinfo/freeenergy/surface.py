@@ -27,7 +27,7 @@ import numpy as np
 
 from thermoinfo._errors import ConvergenceWarning
 from thermoinfo._validation import as_rng, check_positive_int
-from thermoinfo.freeenergy._core import DEAD_MASS, Problem, as_grid, check_tolerance
+from thermoinfo.freeenergy._core import DEAD_MASS, Problem, as_grid, check_n_z, check_tolerance
 from thermoinfo.freeenergy.firstlaw import _derivatives
 from thermoinfo.freeenergy.tabular import FreeEnergySolution, _solve
 
@@ -170,10 +170,11 @@ def sweep(p_xy: Any, *, lam: Any = 0.0, gamma: Any = 1.0, n_z: int | None = None
         return tempered_surface(prob.p_xy, family, lams, gammas, as_grid(sigma, "sigma"),
                                 prior=family_prior)
     default_n_z = prob.decoder.shape[0] if prob.fixed else prob.n_x
-    n_z = default_n_z if n_z is None else check_positive_int(n_z, "n_z")
+    restarts = check_positive_int(restarts, "restarts", minimum=0)
+    n_z = check_n_z(default_n_z if n_z is None else n_z, prob.n_x, prob.p_y.size,
+                    restarts + 4 + lams.size * gammas.size)
     if prob.fixed and n_z != prob.decoder.shape[0]:
         raise ValueError(f"decoder must have n_z = {n_z} rows (got shape {prob.decoder.shape})")
-    restarts = check_positive_int(restarts, "restarts", minimum=0)
     anchor_every = check_positive_int(anchor_every, "anchor_every")
     tol = check_tolerance(tol, "tol")
     xtol = check_tolerance(xtol, "xtol")

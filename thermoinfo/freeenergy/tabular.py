@@ -60,6 +60,7 @@ from thermoinfo._validation import as_conditional, as_rng, check_positive_int
 from thermoinfo.freeenergy._core import (
     Problem,
     check_multiplier,
+    check_n_z,
     check_tolerance,
     iterate,
     objective,
@@ -291,15 +292,15 @@ def solve(p_xy: Any, lam: float, gamma: float, n_z: int | None = None, *, decode
         if not prob.fixed:
             raise TypeError("n_z must be given (an integer >= 1) unless a decoder fixes it")
         n_z = prob.decoder.shape[0]
-    n_z = check_positive_int(n_z, "n_z")
+    if restarts is None:
+        restarts = 0 if init is not None else 4
+    restarts = check_positive_int(restarts, "restarts", minimum=0)
+    n_z = check_n_z(n_z, prob.n_x, prob.p_y.size, restarts + 4)
     if prob.fixed and prob.decoder.shape[0] != n_z:
         raise ValueError(f"decoder must have n_z = {n_z} rows (got shape {prob.decoder.shape})")
     tol = check_tolerance(tol, "tol")
     xtol = check_tolerance(xtol, "xtol")
     max_iter = check_positive_int(max_iter, "max_iter")
-    if restarts is None:
-        restarts = 0 if init is not None else 4
-    restarts = check_positive_int(restarts, "restarts", minimum=0)
     jitter = check_multiplier(jitter, "jitter")
     if jitter >= 1.0:
         raise ValueError(f"jitter must be in [0, 1) (got {jitter})")

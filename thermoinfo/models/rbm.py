@@ -55,6 +55,7 @@ from thermoinfo._errors import NonFiniteParameterError, UnreliableEstimateWarnin
 from thermoinfo._validation import (
     as_rng,
     as_unit_states,
+    check_callbacks,
     check_positive,
     check_positive_int,
     random_units,
@@ -63,6 +64,7 @@ from thermoinfo._validation import (
 from thermoinfo.models.rbm_exact import (
     MAX_EXACT_SAMPLE_UNITS,
     check_params,
+    check_temperature_scale,
     check_temperatures,
     energy_moments_exact,
     free_energy,
@@ -387,6 +389,11 @@ class RBM:
             raise ValueError(f"weight_decay must be finite and >= 0; got {self.weight_decay}")
         if not float(self.init_scale) >= 0.0 or not math.isfinite(float(self.init_scale)):
             raise ValueError(f"init_scale must be finite and >= 0; got {self.init_scale}")
+        for name in ("use_visible_bias", "use_hidden_bias", "shuffle", "progress"):
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False (got {value!r})")
+        check_callbacks(self.callbacks)
         resolve_rng(self.rng, self.random_state)
 
     def _check_fitted(self) -> None:
@@ -538,7 +545,7 @@ class RBM:
         n_epochs = self.n_epochs if n_epochs is None else check_positive_int(n_epochs, "n_epochs", 0)
         if not warm_start or not hasattr(self, "weights_"):
             self._initialize()
-        callbacks = list(self.callbacks)
+        callbacks = list(check_callbacks(self.callbacks))
         bar = _Progress(n_epochs) if self.progress else None
         if bar is not None:
             callbacks.append(bar)
@@ -699,6 +706,7 @@ class RBM:
         rng = as_rng(rng)
         n_runs = check_positive_int(n_runs, "n_runs")
         n_burn = check_positive_int(n_burn, "n_burn", minimum=0)
+        check_temperature_scale(temperature, (W, b, c))
         Wb, bb, cb = W / temperature, b / temperature, c / temperature
         base: dict[str, Any] = {}
         if data is not None:
@@ -810,7 +818,12 @@ class RBM:
             log_z, u, var = (np.array(col) for col in zip(*rows))
             extra = {}
         elif method == "mc":
-            log_z, u, var, extra = self._thermodynamics_mc(1.0 / ts, as_rng(rng), n_runs, n_steps)
+            check_temperature_scale(float(ts.min()), (W, b, c))
+            with np.errstate(over="ignore", invalid="ignore"):
+                log_z, u, var, extra = self._thermodynamics_mc(1.0 / ts, as_rng(rng), n_runs, n_steps)
+            if not all(np.all(np.isfinite(x)) for x in (log_z, u, var)):
+                raise ValueError(f"temperature {ts.min():.3g} is too low for these parameters: the "
+                                 "tempered AIS sums are not finite; raise the temperature")
         else:
             raise ValueError(f"method must be 'exact' or 'mc'; got {method!r}")
         ds = thermodynamics_dataset(ts, log_z, u, var, extra)

@@ -40,13 +40,14 @@ from scipy.special import logsumexp
 from thermoinfo._attrs import thermodynamics_dataset
 from thermoinfo._config import get_memory_budget
 from thermoinfo._enumerate import iter_states, states_at
-from thermoinfo._validation import UNIT_VALUES, as_rng, check_temperatures, unit_values
+from thermoinfo._validation import UNIT_VALUES, as_rng, check_params, check_temperatures, unit_values
 from thermoinfo.sampling import gibbs
 
 __all__ = [
     "MAX_EXACT_SAMPLE_UNITS",
     "MAX_EXACT_UNITS",
     "check_params",
+    "check_temperature_scale",
     "check_temperatures",
     "energy_moments_exact",
     "free_energy",
@@ -68,42 +69,6 @@ _psi = gibbs.unit_log_partition
 def unit_variance(mean: np.ndarray, units: str) -> np.ndarray:
     """Variance of a unit with conditional mean ``mean``: m (1 - m) (binary), 1 - m^2 (spins)."""
     return mean * (1.0 - mean) if units == "binary" else 1.0 - mean * mean
-
-
-def check_params(weights: Any, visible_bias: Any, hidden_bias: Any
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(W, b, c)`` as float64 arrays, checked: ``W`` 2-D and non-empty, the biases
-    of matching lengths (``None`` is zero), every entry finite.
-
-    Raises
-    ------
-    ValueError
-        A message starting with the name of the offending argument.
-    """
-    try:
-        W = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"weights must be an array of real numbers (got {type(weights).__name__})") from exc
-    if W.ndim != 2 or W.shape[0] < 1 or W.shape[1] < 1:
-        raise ValueError(f"weights must be a 2-D (n_visible, n_hidden) array; got shape {W.shape}")
-    n_visible, n_hidden = W.shape
-    out = [W]
-    for name, value, n in (("visible_bias", visible_bias, n_visible), ("hidden_bias", hidden_bias, n_hidden)):
-        if value is None:
-            out.append(np.zeros(n))
-            continue
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be an array of real numbers (got {type(value).__name__})") from exc
-        if arr.shape != (n,):
-            raise ValueError(f"{name} must have shape ({n},); got {arr.shape}")
-        out.append(arr)
-    for name, arr in zip(("weights", "visible_bias", "hidden_bias"), out):
-        if not np.all(np.isfinite(arr)):
-            bad = int(np.count_nonzero(~np.isfinite(arr)))
-            raise ValueError(f"{name} has {bad} non-finite entries (NaN or inf); parameters must be finite")
-    return out[0], out[1], out[2]
 
 
 def free_energy(v: Any, weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
@@ -156,26 +121,49 @@ def energy_moments_exact(weights: np.ndarray, visible_bias: np.ndarray, hidden_b
     n_s, n_o = M.shape
     beta = 1.0 / temperature
     total = None
-    for chunk in _chunks(n_s, n_o, units):
-        s = chunk.astype(np.float64)
-        y = s @ M + bias_o
-        sb = s @ bias_s
-        lw = beta * sb + _psi(beta * y, units).sum(axis=1)
-        mean = gibbs.mean_units(y, units, temperature)
-        e_cond = -sb - np.einsum("ij,ij->i", y, mean)
-        v_cond = np.einsum("ij,ij->i", y * y, unit_variance(mean, units))
-        lz = float(logsumexp(lw))
-        p = np.exp(lw - lz)
-        m = float(p @ e_cond)
-        var = float(p @ (v_cond + (e_cond - m) ** 2))
-        if total is None:
-            total = (lz, m, var)
-        else:
-            l1, m1, v1 = total
-            lt = float(np.logaddexp(l1, lz))
-            a = math.exp(l1 - lt)
-            total = (lt, a * m1 + (1 - a) * m, a * v1 + (1 - a) * var + a * (1 - a) * (m1 - m) ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused below, naming T
+        for chunk in _chunks(n_s, n_o, units):
+            s = chunk.astype(np.float64)
+            y = s @ M + bias_o
+            sb = s @ bias_s
+            lw = beta * sb + _psi(beta * y, units).sum(axis=1)
+            mean = gibbs.mean_units(y, units, temperature)
+            e_cond = -sb - np.einsum("ij,ij->i", y, mean)
+            v_cond = np.einsum("ij,ij->i", y * y, unit_variance(mean, units))
+            lz = float(logsumexp(lw))
+            p = np.exp(lw - lz)
+            m = float(p @ e_cond)
+            var = float(p @ (v_cond + (e_cond - m) ** 2))
+            if total is None:
+                total = (lz, m, var)
+            else:
+                l1, m1, v1 = total
+                lt = float(np.logaddexp(l1, lz))
+                a = math.exp(l1 - lt)
+                total = (lt, a * m1 + (1 - a) * m, a * v1 + (1 - a) * var + a * (1 - a) * (m1 - m) ** 2)
+    _check_finite_at(temperature, (weights, visible_bias, hidden_bias), *total)
     return total
+
+
+def check_temperature_scale(temperature: float, params: tuple[np.ndarray, ...]) -> None:
+    """Raise ValueError (naming ``temperature``) when E/T of parameters ``params``
+    overflows float64 at ``temperature``."""
+    size = max(float(np.max(np.abs(p), initial=0.0)) for p in params)
+    with np.errstate(over="ignore"):
+        scaled = size * (1 + max(p.size for p in params)) / temperature
+    if not np.isfinite(scaled):
+        raise ValueError(
+            f"temperature {temperature:.3g} is too low for parameters of size {size:.3g}: E/T "
+            "overflows float64, so log Z is not finite; raise the temperature or scale the "
+            "parameters down")
+
+
+def _check_finite_at(temperature: float, params: tuple[np.ndarray, ...], *values: float) -> None:
+    if not all(math.isfinite(v) for v in values):
+        check_temperature_scale(temperature, params)
+        raise ValueError(
+            f"temperature {temperature:.3g} is too low for these parameters: E/T loses float64 "
+            "precision and the exact sums are not finite; raise the temperature")
 
 
 def _enumerated_log_weights(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
@@ -203,8 +191,11 @@ def log_partition_exact(weights: np.ndarray, visible_bias: np.ndarray, hidden_bi
     >>> bool(np.isclose(log_partition_exact(W, b, c), np.log(z)))
     True
     """
-    return float(logsumexp(_enumerated_log_weights(weights, visible_bias, hidden_bias, units,
-                                                   temperature)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(logsumexp(_enumerated_log_weights(weights, visible_bias, hidden_bias, units,
+                                                      temperature)))
+    _check_finite_at(temperature, (weights, visible_bias, hidden_bias), out)
+    return out
 
 
 def sample_exact(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,

@@ -88,7 +88,7 @@ import numba
 import numpy as np
 
 from thermoinfo._config import available_cores, one_blas_thread
-from thermoinfo._validation import as_rng, check_positive_int
+from thermoinfo._validation import as_rng, check_params, check_positive_int
 from thermoinfo.sampling.gibbs import (
     check_units,
     draw_units,
@@ -644,9 +644,12 @@ def ais(weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray,
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {np.dtype(dtype).name}")
     n_threads = _resolve_threads(n_threads)
-    W = np.ascontiguousarray(weights, dtype=dtype)
-    b = np.asarray(visible_bias, dtype=np.float64)
-    c = np.asarray(hidden_bias, dtype=np.float64)
+    W64, b, c = check_params(weights, visible_bias, hidden_bias)
+    with np.errstate(over="ignore"):
+        W = np.ascontiguousarray(W64, dtype=dtype)
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"weights exceed the range of {np.dtype(dtype).name} (largest |W| "
+                         f"{np.max(np.abs(W64)):.3g}); pass dtype=np.float64")
     n_visible, n_hidden = W.shape
     if base_visible_bias is None and base_hidden_bias is None:
         b_a, c_a = b.copy(), c.copy()
