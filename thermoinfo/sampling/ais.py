@@ -90,6 +90,8 @@ import numpy as np
 from thermoinfo._config import available_cores, one_blas_thread
 from thermoinfo._validation import as_rng, check_params, check_positive_int
 from thermoinfo.sampling.gibbs import (
+    _draw_unit,
+    _sigmoid_given_exp,
     check_units,
     draw_units,
     draw_units_squeezed,
@@ -357,13 +359,11 @@ def _weigh_given_exp(x, c, c_a, prev, spin, draw, zs, ds, es, s, n_big, uniforms
                 zn = z + ds[r, a]
                 total += _softplus(zn) - _softplus(z)
                 if draw:
-                    h[r, a] = high if uniforms[r, a] < math.exp(zn - _softplus(zn)) else low
+                    h[r, a] = _draw_unit(uniforms[r, a], math.exp(zn - _softplus(zn)), high, low)
             log_w[r] += total
             continue
         for a in range(nh):
-            e = es[r, a]
-            inv = one / (one + e)
-            sig = inv if zs[r, a] >= 0 else e * inv
+            sig = _sigmoid_given_exp(zs[r, a], es[r, a], one)
             d = ds[r, a]
             em = d * (1.0 + d / 2 * (1.0 + d / 3 * (1.0 + d / 4 * (1.0 + d / 5 * (
                 1.0 + d / 6 * (1.0 + d / 7 * (1.0 + d / 8)))))))
@@ -378,7 +378,7 @@ def _weigh_given_exp(x, c, c_a, prev, spin, draw, zs, ds, es, s, n_big, uniforms
         log_w[r] += total
         if draw:
             for a in range(nh):
-                h[r, a] = high if uniforms[r, a] < es[r, a] else low
+                h[r, a] = _draw_unit(uniforms[r, a], es[r, a], high, low)
 
 
 def _hidden_scratch(n_runs: int, n_hidden: int, dtype: Any) -> tuple[np.ndarray, ...]:

@@ -172,6 +172,14 @@ def _sigmoid_given_exp(x, e, one):
     return inv if x >= 0 else e * inv
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _draw_unit(u, p_on, high, low):
+    """The draw of one unit: ``high`` (on) if the U(0, 1) number ``u`` is below its
+    probability ``p_on`` of being on, else ``low``; every block-Gibbs and AIS draw of
+    a unit from its probability is this comparison."""
+    return high if u < p_on else low
+
+
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "arcp"}, error_model="numpy")
 def draw_units_given_exp(field, exps, scale, spin, uniforms, out, means=None):
     """:func:`draw_units` given ``exps[j] = exp(-|s field[j]|)`` (``s = scale``,
@@ -195,7 +203,7 @@ def draw_units_given_exp(field, exps, scale, spin, uniforms, out, means=None):
     s = field.dtype.type(scale + scale if spin else scale)
     for j in range(field.shape[0]):
         p = _sigmoid_given_exp(s * field[j], exps[j], one)
-        out[j] = high if uniforms[j] < p else low
+        out[j] = _draw_unit(uniforms[j], p, high, low)
         if means is not None:
             means[j] = p + p - one if spin else p
 
