@@ -5,6 +5,7 @@ import pytest
 from scipy.special import erf, erfinv
 
 from thermoinfo.experiments import hopfield_capacity as hc
+from thermoinfo.testing import raises_named
 
 
 def test_critical_load_matches_amit_gutfreund_sompolinsky():
@@ -74,9 +75,9 @@ def test_plot_returns_a_figure():
 
 
 def test_bad_arguments_are_rejected():
-    with pytest.raises(ValueError, match="alpha"):
+    with raises_named(ValueError, "alpha"):
         hc.run(n_units=(50,), alpha=(-0.1,), rng=0)
-    with pytest.raises(ValueError, match="n_units"):
+    with raises_named(ValueError, "n_units"):
         hc.run(n_units=(0,), alpha=(0.1,), rng=0)
-    with pytest.raises(ValueError, match="alpha"):
+    with raises_named(ValueError, "alpha"):
         hc.replica_symmetric_overlap(-1.0)

@@ -16,6 +16,7 @@ from thermoinfo import ConvergenceWarning
 from thermoinfo.freeenergy import rate_distortion, solve, sweep
 from thermoinfo.freeenergy.firstlaw import derivatives
 from thermoinfo.freeenergy.surface import n_clusters
+from thermoinfo.testing import raises_named
 from thermoinfo.testing import strategies as ts
 
 
@@ -117,7 +118,7 @@ def test_warm_start_reproduces_the_solution_and_accepts_an_encoder_table():
     table = solve(p, 0.2, 8.0, 4, init=sol.encoder, rng=2)
     assert again.F == pytest.approx(sol.F, abs=1e-12)
     assert table.F == pytest.approx(sol.F, abs=1e-12)
-    with pytest.raises(ValueError, match="init"):
+    with raises_named(ValueError, "init"):
         solve(p, 0.2, 8.0, 3, init=sol)
 
 
@@ -219,25 +220,27 @@ def test_exact_derivatives_match_finite_differences():
 ])
 def test_bad_input_names_the_argument(kwargs, name):
     args = {"p_xy": np.full((2, 2), 0.25), "lam": 0.1, "gamma": 1.0, "n_z": 2, **kwargs}
-    with pytest.raises(ValueError, match=name):
+    with raises_named(ValueError, name):
         solve(args.pop("p_xy"), args.pop("lam"), args.pop("gamma"), args.pop("n_z"))
     if name in ("lam", "gamma"):
-        with pytest.raises(ValueError, match=name):
+        with raises_named(ValueError, name):
             sweep(np.full((2, 2), 0.25), **{name: [1.0, kwargs[name]]})
         if name == "lam":
-            with pytest.raises(ValueError, match="lam"):
+            with raises_named(ValueError, "lam"):
                 rate_distortion([0.5, 0.5], 1.0 - np.eye(2), kwargs[name])
 
 
 def test_rate_distortion_bad_input():
-    with pytest.raises(ValueError, match="p_x"):
+    with raises_named(ValueError, "p_x"):
         rate_distortion([0.5, 0.6], 1.0 - np.eye(2), 1.0)
-    with pytest.raises(ValueError, match="distortion"):
+    with raises_named(ValueError, "distortion"):
         rate_distortion([0.5, 0.5], np.ones((3, 2)), 1.0)
-    with pytest.raises(ValueError, match="distortion"):
+    with raises_named(ValueError, "distortion") as check:
         rate_distortion([0.5, 0.5], np.array([[0.0, np.nan], [1.0, 0.0]]), 1.0)
-    with pytest.raises(ValueError, match="sigma"):
+    assert "non-finite" in str(check.value)
+    with raises_named(ValueError, "sigma") as check:
         sweep(np.full((2, 2), 0.25), sigma=[1.0])
+    assert "sigma and family go together" in str(check.value)
 
 
 @pytest.mark.parametrize("seed", [8, 11])

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from thermoinfo.freeenergy import solve, sweep
 from thermoinfo.freeenergy.weights import gibbs_weights, tempered
+from thermoinfo.testing import raises_named
 from thermoinfo.testing import strategies as ts
 
 ENERGIES = np.array([1.3, 0.4, 2.2, 0.45, 3.0])
@@ -79,7 +80,7 @@ def test_weighted_family_of_encoders_and_its_surface():
 
 @pytest.mark.parametrize("sigma", [-1.0, np.nan])
 def test_bad_sigma(sigma):
-    with pytest.raises(ValueError, match="sigma"):
+    with raises_named(ValueError, "sigma"):
         gibbs_weights(ENERGIES, sigma)
-    with pytest.raises(ValueError, match="prior"):
+    with raises_named(ValueError, "prior"):
         gibbs_weights(ENERGIES, 1.0, [0.5, 0.5])

@@ -15,6 +15,7 @@ from thermoinfo.geometry import e_projection, pythagoras_chain
 from thermoinfo.geometry.expfamily import bernoulli_kl, bregman_kl, categorical_kl, exponential_kl, poisson_kl
 from thermoinfo.geometry.families import BayesNet, ExponentialFamily, Product
 from thermoinfo.geometry.gaussian import gaussian_entropy, gaussian_kl, gaussian_mutual_information
+from thermoinfo.testing import raises_named
 from thermoinfo.testing import strategies as ts
 
 GOOD = np.full((2, 3), 1 / 6)
@@ -61,10 +62,8 @@ def _calls():
 
 
 def _raises(fn, error, name):
-    with pytest.raises((ValueError, TypeError)) as info:
+    with raises_named(error, name):
         fn()
-    assert isinstance(info.value, error), f"{type(info.value).__name__}: {info.value}"
-    assert str(info.value).startswith(f"{name} "), str(info.value)
 
 
 @pytest.mark.parametrize("call, kind", [(c, k) for c in sorted(_calls()) for k in sorted(BAD)
@@ -94,12 +93,12 @@ def test_mutual_information_needs_a_2d_table_or_named_axes(table):
 
 
 def test_mismatched_families_and_dims():
-    _raises(lambda: thermoinfo.m_projection(GOOD, Product([(0, 4)])), ValueError, "blocks:")
-    _raises(lambda: thermoinfo.m_projection(GOOD, BayesNet({3: (0,)})), ValueError, "parents:")
+    _raises(lambda: thermoinfo.m_projection(GOOD, Product([(0, 4)])), ValueError, "blocks")
+    _raises(lambda: thermoinfo.m_projection(GOOD, BayesNet({3: (0,)})), ValueError, "parents")
     a = xr.DataArray(GOOD, dims=("x", "y"))
     b = xr.DataArray(GOOD, dims=("x", "z"))
     _raises(lambda: thermoinfo.kl(a, b), ValueError, "q")
-    _raises(lambda: thermoinfo.m_projection(a, BayesNet({"w": ("x",)})), ValueError, "parents:")
+    _raises(lambda: thermoinfo.m_projection(a, BayesNet({"w": ("x",)})), ValueError, "parents")
     _raises(lambda: thermoinfo.m_projection(GOOD, ExponentialFamily(np.ones((2, 3, 2)))), ValueError,
             "statistics")
     _raises(lambda: thermoinfo.m_projection(GOOD, "product"), TypeError, "family")

@@ -6,6 +6,7 @@ import xarray as xr
 
 import thermoinfo
 from thermoinfo.geometry.families import BayesNet, Product
+from thermoinfo.testing import raises_named
 
 
 def test_kl_closed_form_bernoulli():
@@ -64,15 +65,18 @@ def test_pythagoras_terms_product_family():
     assert r.total == pytest.approx(thermoinfo.kl(p, q))
     assert r.projection == pytest.approx(thermoinfo.mutual_information(p))
     assert abs(r.residual) < 1e-14
-    with pytest.raises(ValueError, match="does not lie in the family"):
+    with raises_named(ValueError, "q") as check:
         thermoinfo.pythagoras(p, p, Product())
+    assert "does not lie in the family" in str(check.value)
 
 
 def test_cycle_in_parents_is_rejected():
-    with pytest.raises(ValueError, match="cycle"):
+    with raises_named(ValueError, "parents") as check:
         BayesNet({0: (1,), 1: (2,), 2: (0,)})
-    with pytest.raises(ValueError, match="its own parent"):
+    assert "cycle" in str(check.value)
+    with raises_named(ValueError, "parents") as check:
         BayesNet({0: (0,)})
+    assert "its own parent" in str(check.value)
 
 
 @pytest.mark.parametrize(
@@ -80,9 +84,9 @@ def test_cycle_in_parents_is_rejected():
     [([0.5, -0.1, 0.6], "negative"), ([0.5, np.nan, 0.5], "non-finite"), ([0.5, 0.4], "sum to 1")],
 )
 def test_bad_distributions_name_the_argument(bad, match):
-    with pytest.raises(ValueError, match=match) as info:
+    with raises_named(ValueError, "p") as check:
         thermoinfo.kl(bad, [1 / len(bad)] * len(bad))
-    assert "p " in str(info.value) or str(info.value).startswith("p ")
+    assert match in str(check.value)
 
 
 def test_kl_with_a_subnormal_q_is_exact():

@@ -10,6 +10,7 @@ from scipy.special import logsumexp, softmax
 import thermoinfo
 from thermoinfo import ConvergenceWarning
 from thermoinfo.geometry.families import BayesNet, ExponentialFamily, Product
+from thermoinfo.testing import raises_named
 
 
 def _random(shape, seed, zeros=0):
@@ -133,17 +134,20 @@ def test_convergence_warning_when_iteration_cap_is_hit():
 
 
 def test_bad_family_arguments():
-    with pytest.raises(ValueError, match="statistics"):
+    with raises_named(ValueError, "statistics"):
         ExponentialFamily(np.ones(3))
-    with pytest.raises(ValueError, match="statistics"):
+    with raises_named(ValueError, "statistics") as check:
         ExponentialFamily(np.full((1, 2, 2), np.nan))
-    with pytest.raises(ValueError, match="base_measure"):
+    assert "non-finite" in str(check.value)
+    with raises_named(ValueError, "base_measure"):
         ExponentialFamily(np.ones((1, 2)), base_measure=[-1.0, 1.0])
-    with pytest.raises(ValueError, match="method"):
+    with raises_named(ValueError, "method"):
         ExponentialFamily(np.ones((1, 2)), method="adam")
     fam = ExponentialFamily(np.ones((1, 2, 2)))
-    with pytest.raises(ValueError, match="statistics has table shape"):
+    with raises_named(ValueError, "statistics") as check:
         thermoinfo.m_projection(np.full((3, 2), 1 / 6), fam)
+    assert "has table shape" in str(check.value)
     masked = ExponentialFamily(np.ones((1, 2)), base_measure=[1.0, 0.0])
-    with pytest.raises(ValueError, match="base_measure is 0"):
+    with raises_named(ValueError, "p") as check:
         thermoinfo.m_projection([0.5, 0.5], masked)
+    assert "base_measure is 0" in str(check.value)

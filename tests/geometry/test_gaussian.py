@@ -6,6 +6,7 @@ from hypothesis import given
 from scipy import integrate, stats
 
 from thermoinfo.geometry.gaussian import gaussian_entropy, gaussian_kl, gaussian_mutual_information
+from thermoinfo.testing import raises_named
 from thermoinfo.testing import strategies as ts
 
 
@@ -68,12 +69,13 @@ def test_bivariate_mutual_information_closed_form():
     ([1.0, 2.0], "square"),
 ])
 def test_bad_covariance_names_the_argument(bad, what):
-    with pytest.raises(ValueError, match=f"cov_q.*{what}|cov_q is not {what}|{what}") as info:
+    with raises_named(ValueError, "cov_q") as check:
         gaussian_kl([0, 0], np.eye(2), [0, 0], bad)
-    assert str(info.value).startswith("cov_q")
-    with pytest.raises(ValueError, match="cov_p"):
+    assert what in str(check.value)
+    with raises_named(ValueError, "cov_p") as check:
         gaussian_kl([0, 0], bad, [0, 0], np.eye(2))
-    with pytest.raises(ValueError, match=r"^cov"):
+    assert what in str(check.value)
+    with raises_named(ValueError, "cov"):
         gaussian_entropy(bad)
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from thermoinfo.models import BoltzmannMachine, DenseAssociativeMemory, Hopfield, ModernHopfield
+from thermoinfo.testing import raises_named
 
 SPINS = np.array([[1, -1, 1, -1], [1, 1, -1, -1]], dtype=np.int8)
 
@@ -69,10 +70,8 @@ FIT_CALLS = {
 
 
 def _raises(fn, error, name):
-    with pytest.raises((ValueError, TypeError)) as info:
+    with raises_named(error, name):
         fn()
-    assert isinstance(info.value, error), f"{type(info.value).__name__}: {info.value}"
-    assert str(info.value).startswith(f"{name} "), str(info.value)
 
 
 @pytest.mark.parametrize("call, kind", [(c, k) for c in sorted(STATE_CALLS) for k in sorted(BAD_STATES)
@@ -245,8 +244,8 @@ _ARRAYS = st.one_of(
 def test_any_array_is_either_stored_exactly_or_refused_naming_patterns(x):
     valid = x.ndim == 2 and x.shape[0] >= 1 and x.shape[1] == 4 and bool(np.all((x == 1) | (x == -1)))
     if not valid:
-        _raises(lambda: Hopfield(4).fit(x), (ValueError, TypeError), "patterns")
-        _raises(lambda: BoltzmannMachine(4, units="spin", n_epochs=1).fit(x), (ValueError, TypeError), "X")
+        _raises(lambda: Hopfield(4).fit(x), ValueError, "patterns")
+        _raises(lambda: BoltzmannMachine(4, units="spin", n_epochs=1).fit(x), ValueError, "X")
         return
     net = Hopfield(4).fit(x)
     w = x.T @ x / 4
@@ -261,8 +260,8 @@ def test_any_array_of_states_is_either_recalled_or_refused_naming_states(x):
     net = Hopfield(4).fit(SPINS)
     valid = x.ndim in (1, 2) and x.shape[-1] == 4 and bool(np.all((x == 1) | (x == -1)))
     if not valid:
-        _raises(lambda: net.recall(x, rng=0), (ValueError, TypeError), "states")
-        _raises(lambda: net.energy(x), (ValueError, TypeError), "states")
+        _raises(lambda: net.recall(x, rng=0), ValueError, "states")
+        _raises(lambda: net.energy(x), ValueError, "states")
         return
     out = net.recall(x, rng=0)
     assert out.shape == x.shape and np.all(np.isin(out, (-1, 1)))

@@ -228,7 +228,7 @@ def test_bad_arguments_raise_errors_that_start_with_their_name(call):
 
 
 def test_exact_enumeration_is_refused_beyond_twenty_units():
-    with pytest.raises(ValueError, match="enumeration"):
+    with pytest.raises(ValueError, match=r"^exact enumeration is limited to 20 units"):
         BoltzmannMachine.from_params(np.zeros((21, 21))).log_partition()
 
 
@@ -250,11 +250,10 @@ def test_callbacks_see_each_epoch_and_stop_training_when_one_returns_true():
     first = max(np.max(np.abs(xf.mean(axis=0) - 0.5)), np.max(np.abs((xf.T @ xf / len(x) - 0.25)[off])))
     assert gaps[0] == pytest.approx(first, abs=1e-12)
     assert BoltzmannMachine(3, n_epochs=7, callbacks=[lambda s: None]).fit(x).n_iter_ == 7
-    with pytest.raises(TypeError, match="callback"):
+    with pytest.raises(TypeError,
+                       match=r"^BoltzmannMachine\.fit\(\) got an unexpected keyword argument 'callback'"):
         BoltzmannMachine(3).fit(x, callback=watch)
-    with pytest.raises(TypeError) as info:
+    with raises_named(TypeError, "callbacks"):
         BoltzmannMachine(3, callbacks=watch).fit(x)
-    assert str(info.value).startswith("callbacks ")
-    with pytest.raises(TypeError) as info:
+    with raises_named(TypeError, "callbacks[1]"):
         BoltzmannMachine(3, callbacks=[watch, 3]).fit(x)
-    assert str(info.value).startswith("callbacks[1] ")

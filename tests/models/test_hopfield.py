@@ -237,7 +237,9 @@ def test_modern_hopfield_temperature_interpolates_between_nearest_pattern_and_me
     q = np.array([0.9, 0.2])  # overlaps 0.9, 0.2, -1.1: pattern 0 is the nearest
     np.testing.assert_allclose(ModernHopfield(temperature=0.01).fit(x).update(q), x[0], atol=1e-12)
     np.testing.assert_allclose(ModernHopfield(temperature=1e6).fit(x).update(q), x.mean(axis=0), atol=1e-5)
-    with pytest.raises(TypeError, match="beta"):  # one spelling: temperature
+    # one spelling: temperature
+    with pytest.raises(TypeError,
+                       match=r"^ModernHopfield\.__init__\(\) got an unexpected keyword argument 'beta'"):
         ModernHopfield(beta=1.0)
 
 

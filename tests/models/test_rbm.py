@@ -14,6 +14,7 @@ from thermoinfo import UnreliableEstimateWarning
 from thermoinfo._enumerate import states
 from thermoinfo.models import RBM
 from thermoinfo.models.rbm import energy_moments_exact, free_energy, log_partition_exact
+from thermoinfo.testing import raises_named
 from thermoinfo.testing.sampling import chisquare_pvalue, state_counts
 
 UNITS = ["binary", "spin"]
@@ -187,7 +188,7 @@ def test_weight_spectrum():
     imgs = spec.images((3, 3), n=2)
     assert imgs.shape == (2, 3, 3)
     np.testing.assert_array_equal(imgs[1].ravel(), spec.eigenvectors[:, 1])
-    with pytest.raises(ValueError, match="shape"):
+    with raises_named(ValueError, "shape"):
         spec.images((2, 2))
 
 
@@ -209,8 +210,9 @@ def test_save_load_roundtrip(tmp_path):
 
 def test_exact_refuses_large_layers():
     rbm = RBM.from_params(np.zeros((30, 25)))
-    with pytest.raises(ValueError, match="ais"):
+    with raises_named(ValueError, "weights") as check:
         rbm.log_partition()
+    assert "method='ais'" in str(check.value)
     # the smaller layer counts: 30 x 3 is fine
     assert RBM.from_params(np.zeros((30, 3))).log_partition() == pytest.approx(33 * np.log(2))
 

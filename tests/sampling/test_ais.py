@@ -22,6 +22,7 @@ from thermoinfo.sampling.ais import (
     effective_sample_size,
     log_mean_exp,
 )
+from thermoinfo.testing import raises_named
 
 
 def _random_rbm(nv, nh, seed, scale=0.5):
@@ -117,15 +118,15 @@ def test_recorded_tempered_path_estimates_log_z_of_scaled_model():
 
 def test_bad_arguments():
     W, b, c = _random_rbm(3, 2, 0)
-    with pytest.raises(ValueError, match="betas"):
+    with raises_named(ValueError, "betas"):
         ais(W, b, c, betas=[0.0, 0.5])
-    with pytest.raises(ValueError, match="betas"):
+    with raises_named(ValueError, "betas"):
         ais(W, b, c, betas=[0.0, 0.6, 0.5, 1.0])
-    with pytest.raises(ValueError, match="init"):
+    with raises_named(ValueError, "init"):
         ais(W, b, c, betas=[0.0, 1.0], reverse=True)
-    with pytest.raises(ValueError, match="base_visible_bias"):
+    with raises_named(ValueError, "base_visible_bias"):
         ais(W, b, c, betas=[0.0, 1.0], base_visible_bias=np.zeros(2))
-    with pytest.raises(ValueError, match="units"):
+    with raises_named(ValueError, "units"):
         ais(W, b, c, "potts", betas=[0.0, 1.0])
     assert ais_mod.__all__
 
@@ -222,7 +223,7 @@ def test_bracket_verdicts():
     assert loose.lower == pytest.approx(0.7) and loose.upper == pytest.approx(3.3)
     assert loose.log_z == pytest.approx(2.0) and loose.stderr == pytest.approx(1.0)
     assert bracket(_result(3.0, 0.1, False), _result(1.0, 0.1, True)).verdict == "no bracket"
-    with pytest.raises(ValueError, match="forward"):
+    with raises_named(ValueError, "forward"):
         bracket(_result(1.0, 0.1, True), _result(1.0, 0.1, True))
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from thermoinfo._enumerate import states
 from thermoinfo.sampling import gibbs
+from thermoinfo.testing import raises_named
 from thermoinfo.testing.sampling import chisquare_pvalue, state_counts
 
 SEEDS = (1, 2, 3)
@@ -87,7 +88,7 @@ def test_gibbs_chain_zero_steps_and_units_check():
     v, h = gibbs.gibbs_chain(v0, W, b, c, "binary", 0, rng=0)
     np.testing.assert_array_equal(v, v0)
     assert h.shape == (4, 2)
-    with pytest.raises(ValueError, match="units"):
+    with raises_named(ValueError, "units"):
         gibbs.check_units("ternary")
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import thermoinfo
 from thermoinfo.geometry.families import BayesNet
+from thermoinfo.testing import raises_named
 from thermoinfo.testing import strategies as ts
 from thermoinfo.thermo.graphical import (
     FixedKernelFamily,
@@ -223,8 +224,9 @@ def test_networks_with_z_parents_need_explicit_backward_kernels():
     rng = np.random.default_rng(4)
     p_x = _kernel(rng, 4).reshape(2, 2)
     K0, K1 = _kernel(rng, (2, 2)), _kernel(rng, (2, 2, 2))  # z0 <- x1; z1 <- (z0, x0): a sweep
-    with pytest.raises(ValueError, match="back_kernels"):
+    with raises_named(ValueError, "parents") as check:
         network_entropy_production(p_x, [K0, K1], [("x1",), ("z0", "x0")])
+    assert "back_kernels" in str(check.value)
     # the backward sweep: x1 <- z0 first, then x0 <- (z1... ) as given
     B0, B1 = _kernel(rng, (2, 2, 2)), _kernel(rng, (2, 2))
     ep = network_entropy_production(p_x, [K0, K1], [("x1",), ("z0", "x0")],
@@ -250,27 +252,29 @@ def test_fixed_kernel_family_projection_keeps_free_parts():
 
 
 @pytest.mark.parametrize(
-    "kwargs, name",
+    "kwargs, name, detail",
     [
-        ({"kernels": [np.eye(2)], "parents": [("x0",), ("x1",)]}, "kernels"),
-        ({"kernels": [np.eye(2), np.eye(2)], "parents": [("x0",)]}, "parents"),
-        ({"kernels": [np.eye(2), [[0.5, 0.6], [0, 1]]], "parents": [("x0",), ("x1",)]}, r"kernels\[1\]"),
-        ({"kernels": [np.eye(2), [[np.nan, 1], [0, 1]]], "parents": [("x0",), ("x1",)]}, r"kernels\[1\]"),
-        ({"kernels": [np.eye(2), np.full((3, 2), 0.5)], "parents": [("x0",), ("x1",)]}, r"kernels\[1\]"),
-        ({"kernels": [np.eye(2), np.eye(2)], "parents": [("x0",), ("y1",)]}, r"parents\[1\]"),
+        ({"kernels": [np.eye(2)], "parents": [("x0",), ("x1",)]}, "kernels", ""),
+        ({"kernels": [np.eye(2), np.eye(2)], "parents": [("x0",)]}, "parents", ""),
+        ({"kernels": [np.eye(2), [[0.5, 0.6], [0, 1]]], "parents": [("x0",), ("x1",)]}, "kernels[1]", ""),
+        ({"kernels": [np.eye(2), [[np.nan, 1], [0, 1]]], "parents": [("x0",), ("x1",)]}, "kernels[1]", ""),
+        ({"kernels": [np.eye(2), np.full((3, 2), 0.5)], "parents": [("x0",), ("x1",)]}, "kernels[1]", ""),
+        ({"kernels": [np.eye(2), np.eye(2)], "parents": [("x0",), ("y1",)]}, "parents[1]", ""),
         ({"kernels": [np.full((2, 2, 2), 0.5), np.full((2, 2, 2), 0.5)],
-          "parents": [("x0", "z1"), ("x1", "z0")]}, "cycle"),
+          "parents": [("x0", "z1"), ("x1", "z0")]}, "parents", "cycle"),
         ({"kernels": [np.eye(2), np.eye(2)], "parents": [("x0",), ("x1",)],
-          "back_kernels": [np.eye(2), np.eye(2)], "back_parents": [("x1",), ("x0",)]}, "cycle"),
+          "back_kernels": [np.eye(2), np.eye(2)], "back_parents": [("x1",), ("x0",)]},
+         "back_parents", "cycle"),
         ({"kernels": [np.eye(2), np.eye(2)], "parents": [("x0",), ("x1",)],
           "back_kernels": [np.eye(2), [[0.2, 0.2], [0.5, 0.5]]], "back_parents": [("z0",), ("z1",)]},
-         r"back_kernels\[1\]"),
+         "back_kernels[1]", ""),
     ],
 )
-def test_network_bad_input_names_the_argument(kwargs, name):
+def test_network_bad_input_names_the_argument(kwargs, name, detail):
     p_x = np.full((2, 2), 0.25)
-    with pytest.raises(ValueError, match=name):
+    with raises_named(ValueError, name) as check:
         network_entropy_production(p_x, **kwargs)
+    assert detail in str(check.value)
 
 
 def test_network_bad_initial_distribution():

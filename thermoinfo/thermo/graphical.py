@@ -633,7 +633,13 @@ def network_entropy_production(p_x: Any, kernels: Sequence[Any], parents: Sequen
                 raise ValueError(f"back_kernels[{i}] must have shape {want} (indexed "
                                  f"[back parents..., x{i}]); got {B.shape}")
             Bs.append(B)
-    BayesNet(_backward_family(n, bpa))  # raises on a cycle among the backward parents
+    try:
+        BayesNet(_backward_family(n, bpa))
+    except ValueError as exc:  # the z's form a chain, so a cycle lies among the backward parents
+        message = str(exc)
+        if not message.startswith("parents"):
+            raise
+        raise ValueError("back_" + message) from None
 
     ndim = 2 * n
     joint = _embed(px, tuple(range(n)), ndim)
