@@ -20,6 +20,11 @@ The integral over a ladder 0 = beta_0 < ... < beta_K uses the cubic Hermite
     int_a^b <E> db ≈ h/2 (<E>_a + <E>_b) + h^2/12 (Var_b(E) - Var_a(E)),
 
 exact for a cubic <E>(beta), with the measured variances as the derivatives.
+The ladders here are of inverse temperatures ``beta``, not of temperatures as in
+the models' ``thermodynamics(temperature)``: thermodynamic integration starts at
+beta = 0, the infinite temperature no ``temperature`` can name. No function takes
+both.
+
 Standard errors of <E> and Var(E) come from the blocked jackknife of
 :func:`thermoinfo.sampling.hmc.jackknife` on each chain, and propagate through
 the quadrature weights (chains at different beta are independent).
