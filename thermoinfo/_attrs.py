@@ -15,13 +15,21 @@ import numpy as np
 __all__ = ["thermodynamics_dataset", "variable_attrs"]
 
 
-def variable_attrs(long_name: str, units: str = "nat", **extra: Any) -> dict[str, Any]:
+def variable_attrs(long_name: str, units: str | None = "nat", **extra: Any) -> dict[str, Any]:
     """CF attributes of a data variable or coordinate.
+
+    ``units=None`` leaves ``units`` out (flags and counts without a unit);
+    keyword arguments add further attributes (e.g. ``description``).
 
     >>> variable_attrs("rate", units="nat")
     {'long_name': 'rate', 'units': 'nat'}
+    >>> variable_attrs("solver converged", units=None)
+    {'long_name': 'solver converged'}
     """
-    return {"long_name": long_name, "units": units, **extra}
+    attrs: dict[str, Any] = {"long_name": long_name}
+    if units is not None:
+        attrs["units"] = units
+    return {**attrs, **extra}
 
 
 #: The entropy S = log Z + U/T is refused where its float64 rounding, taken as this many

@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from thermoinfo._attrs import variable_attrs
+
 __all__ = ["SchedulerError", "sweep", "sweep_seed"]
 
 _FORMAT = "thermoinfo-sweep-1"
@@ -192,9 +194,7 @@ def _combine(points: Sequence[Any], axes: dict[str, np.ndarray], coord_attrs: Ma
             raise ValueError(f"fn returned different variables at different points ({fn_name}, point {k})")
     coords: dict[str, Any] = {}
     for name, arr in axes.items():
-        attrs = {"long_name": name, "units": "1"}
-        attrs.update(coord_attrs.get(name, {}))
-        coords[name] = (name, arr, attrs)
+        coords[name] = (name, arr, {**variable_attrs(name, "1"), **coord_attrs.get(name, {})})
     for name, coord in first.coords.items():
         if name not in coords and not set(coord.dims) & set(names):
             coords[name] = coord.variable

@@ -62,6 +62,7 @@ from typing import Any
 
 import numpy as np
 
+from thermoinfo._attrs import variable_attrs
 from thermoinfo.freeenergy._core import DEAD_MASS, Problem
 
 __all__ = [
@@ -169,7 +170,7 @@ def residual(ds: Any, method: str = "auto") -> Any:
             key = f"d{name}_d{p}"
             if key in g and q in ds.coords:
                 r = r + ds[q] * g[key]
-        r.attrs = {"long_name": f"first-law residual per unit {p}", "units": "nat"}
+        r.attrs = variable_attrs(f"first-law residual per unit {p}")
         out[f"residual_{p}"] = r
     return xr.Dataset(out)
 
@@ -216,9 +217,8 @@ def path_residual(path: Any, dim: str = "step") -> Any:
             integrand = integrand + axis_vals[p] * ddt(name)
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(t))])
     return xr.Dataset({
-        "integrand": (dim, integrand, {"long_name": "dR + lam dD + gamma dC + sigma dS per unit t",
-                                        "units": "nat"}),
-        "integrated": (dim, cumulative, {"long_name": "integrated first-law residual", "units": "nat"}),
+        "integrand": (dim, integrand, variable_attrs("dR + lam dD + gamma dC + sigma dS per unit t")),
+        "integrated": (dim, cumulative, variable_attrs("integrated first-law residual")),
     }, coords={dim: t})
 
 
@@ -255,7 +255,7 @@ def hessian(ds: Any, method: str = "auto") -> Any:
         rows.append(xr.concat(cols, dim="col"))
     out = xr.concat(rows, dim="row").assign_coords(row=params, col=params)
     out = out.transpose(..., "row", "col")
-    out.attrs = {"long_name": "Hessian of the free energy", "units": "nat"}
+    out.attrs = variable_attrs("Hessian of the free energy")
     return out
 
 
@@ -277,7 +277,7 @@ def maxwell(ds: Any, method: str = "fd") -> Any:
             a, b = PARAMETERS[p], PARAMETERS[q]
             if f"d{a}_d{q}" in g and f"d{b}_d{p}" in g:
                 r = g[f"d{a}_d{q}"] - g[f"d{b}_d{p}"]
-                r.attrs = {"long_name": f"(d{a}/d{q}) - (d{b}/d{p})", "units": "nat"}
+                r.attrs = variable_attrs(f"(d{a}/d{q}) - (d{b}/d{p})")
                 out[f"maxwell_{p}_{q}"] = r
     return xr.Dataset(out)
 
@@ -292,7 +292,7 @@ def envelope(ds: Any) -> Any:
         name = PARAMETERS[p]
         if name in ds:
             r = _fd(ds["F"], p) - ds[name]
-            r.attrs = {"long_name": f"dF/d{p} - {name}", "units": "nat"}
+            r.attrs = variable_attrs(f"dF/d{p} - {name}")
             out[f"envelope_{p}"] = r
     return xr.Dataset(out)
 
@@ -303,7 +303,7 @@ def concavity(ds: Any, method: str = "auto") -> Any:
     h = hessian(ds, method)
     vals = np.linalg.eigvalsh(0.5 * (h.values + np.swapaxes(h.values, -1, -2)))
     out = h.isel(row=0, col=0, drop=True).copy(data=vals[..., -1])
-    out.attrs = {"long_name": "largest eigenvalue of the Hessian of F", "units": "nat"}
+    out.attrs = variable_attrs("largest eigenvalue of the Hessian of F")
     return out
 
 
@@ -336,11 +336,11 @@ def partials(ds: Any, method: str = "auto") -> Any:
         # g_j = sum_i a_i J_ij  ->  J^T a = g
         a[full] = np.linalg.solve(np.swapaxes(jac[full], -1, -2), grad_r[full][..., None])[..., 0]
     template = ds["R"]
-    out = {f"implied_{p}": (template.dims, -a[..., k], {"long_name": f"-(dR/d{names[k]}) at fixed others",
-                                                         "units": "1"})
+    out = {f"implied_{p}": (template.dims, -a[..., k],
+                            variable_attrs(f"-(dR/d{names[k]}) at fixed others", "1"))
            for k, p in enumerate(params)}
     out["jacobian_rank"] = (template.dims, rank.astype(np.int64),
-                            {"long_name": "rank of d(conjugates)/d(multipliers)"})
+                            variable_attrs("rank of d(conjugates)/d(multipliers)", units=None))
     return xr.Dataset(out, coords=template.coords)
 
 

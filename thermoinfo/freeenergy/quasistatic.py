@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
+from thermoinfo._attrs import variable_attrs
 from thermoinfo._errors import ConvergenceWarning
 from thermoinfo._validation import as_distribution, as_rng, check_nonnegative, check_positive_int
 
@@ -109,9 +110,6 @@ def _dataset(times: np.ndarray, rows: list[dict[str, float]], protocol: str, tit
              attrs: Mapping[str, Any]) -> Any:
     import xarray as xr
 
-    def variable_attrs(long_name: str, units: str = "nat") -> dict[str, str]:
-        return {"long_name": long_name, "units": units}
-
     names = {"R": "rate", "D": "distortion", "C": "classification loss", "F": "free energy"}
     data = {}
     for key, long_name in names.items():
@@ -120,7 +118,7 @@ def _dataset(times: np.ndarray, rows: list[dict[str, float]], protocol: str, tit
     data["gamma"] = ("t", np.array([r["gamma"] for r in rows]), variable_attrs("multiplier of C", "1"))
     c = data["C"][1]
     data["C_drift"] = ("t", c - c[0], variable_attrs("C(t) - C(t_0)"))
-    ds = xr.Dataset(data, coords={"t": ("t", times, {"long_name": "path parameter", "units": "1"})})
+    ds = xr.Dataset(data, coords={"t": ("t", times, variable_attrs("path parameter", "1"))})
     ds.attrs.update({"title": title, "Conventions": "CF-1.10", "references": _REFERENCES,
                      "protocol": protocol, **attrs})
     return ds

@@ -217,8 +217,8 @@ def sweep(p_xy: Any, *, lam: Any = 0.0, gamma: Any = 1.0, n_z: int | None = None
         return np.array([[getattr(s, attr) for s in row] for row in sols])
 
     coords = {
-        "lam": ("lam", lams, {"long_name": "multiplier of the distortion", "units": "1"}),
-        "gamma": ("gamma", gammas, {"long_name": "multiplier of the classification loss", "units": "1"}),
+        "lam": ("lam", lams, variable_attrs("multiplier of the distortion", "1")),
+        "gamma": ("gamma", gammas, variable_attrs("multiplier of the classification loss", "1")),
     }
     dims = ("lam", "gamma")
     d_name = "distortion E[-log d(x|z)] (fixed decoder)" if prob.fixed else "distortion H(X|Z)"
@@ -230,11 +230,11 @@ def sweep(p_xy: Any, *, lam: Any = 0.0, gamma: Any = 1.0, n_z: int | None = None
         "J": (dims, table("J"), variable_attrs("objective R + lam D + gamma C")),
         "F": (dims, table("F"), variable_attrs("free energy min J")),
         "H": ((), prob.H, variable_attrs("entropy H(X,Y)")),
-        "converged": (dims, table("converged").astype(bool), {"long_name": "solver converged"}),
-        "n_iter": (dims, table("n_iter").astype(np.int64), {"long_name": "iterations"}),
+        "converged": (dims, table("converged").astype(bool), variable_attrs("solver converged", units=None)),
+        "n_iter": (dims, table("n_iter").astype(np.int64), variable_attrs("iterations", units=None)),
     }
     ncl = np.array([[n_clusters(s) for s in row] for row in sols], dtype=np.int64)
-    data["n_clusters"] = (dims, ncl, {"long_name": "distinct latent states in use", "units": "1"})
+    data["n_clusters"] = (dims, ncl, variable_attrs("distinct latent states in use", "1"))
     if exact_derivatives:
         der = [[_derivatives(prob, s) for s in row] for row in sols]
         for name in ("R", "D", "C"):
@@ -250,10 +250,10 @@ def sweep(p_xy: Any, *, lam: Any = 0.0, gamma: Any = 1.0, n_z: int | None = None
         second_lam, second_gamma = hess[..., 0, 0], hess[..., 1, 1]
     else:
         second_lam = second_gamma = np.zeros(shape)
-    data["transition_lam"] = (dims, _flag_transitions(ncl, second_lam, 0),
-                              {"long_name": "phase transition between this lam and the next"})
-    data["transition_gamma"] = (dims, _flag_transitions(ncl, second_gamma, 1),
-                                {"long_name": "phase transition between this gamma and the next"})
+    data["transition_lam"] = (dims, _flag_transitions(ncl, second_lam, 0), variable_attrs(
+        "phase transition between this lam and the next", units=None))
+    data["transition_gamma"] = (dims, _flag_transitions(ncl, second_gamma, 1), variable_attrs(
+        "phase transition between this gamma and the next", units=None))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update({
         "title": "learning free-energy surface (exact tabular solver"

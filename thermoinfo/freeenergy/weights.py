@@ -224,9 +224,9 @@ def tempered_surface(p_xy: Any, family: Any, lam: Any, gamma: Any, sigma: Any,
     ds = xr.Dataset(
         {k: (dims, v, variable_attrs(names[k])) for k, v in out.items()},
         coords={
-            "lam": ("lam", lams, {"long_name": "multiplier of the distortion", "units": "1"}),
-            "gamma": ("gamma", gammas, {"long_name": "multiplier of the classification loss", "units": "1"}),
-            "sigma": ("sigma", sigmas, {"long_name": "temperature of the weights", "units": "1"}),
+            "lam": ("lam", lams, variable_attrs("multiplier of the distortion", "1")),
+            "gamma": ("gamma", gammas, variable_attrs("multiplier of the classification loss", "1")),
+            "sigma": ("sigma", sigmas, variable_attrs("temperature of the weights", "1")),
         },
     )
     ds["H"] = ((), float(-np.sum(xlogy(p, p))), variable_attrs("entropy H(X,Y)"))
