@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from thermoinfo._validation import as_rng, check_positive, check_positive_int
+from thermoinfo._validation import as_rng, check_positive, check_positive_int, random_units
 from thermoinfo.systems.ising.monte_carlo import _check_field
 
 __all__ = ["JaxRun", "checkerboard_run", "checkerboard_sweeps", "lattice_energy"]
@@ -178,7 +178,8 @@ def checkerboard_run(L: int, T: float, n_sweeps: int, *, n_chains: int = 64, bur
         raise ValueError(f"start must be 'hot' or 'cold' (got {start!r})")
     gen = as_rng(rng)
     if start == "hot":
-        spins = np.where(gen.random((n_chains, L, L)) < 0.5, 1.0, -1.0).astype(np.float32)
+        # a uniform u < 1/2 is spin +1 here, as in IsingChains (random_units gives -1)
+        spins = -random_units(gen, (n_chains, L, L), "spin").astype(np.float32)
     else:
         spins = np.ones((n_chains, L, L), np.float32)
     key = jax.random.PRNGKey(int(gen.integers(2**31)))

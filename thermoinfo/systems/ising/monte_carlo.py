@@ -36,7 +36,7 @@ import numpy as np
 from thermoinfo._attrs import variable_attrs
 from thermoinfo._autocorrelation import integrated_time, mcmc_mean
 from thermoinfo._errors import ConvergenceWarning
-from thermoinfo._validation import as_rng, check_positive, check_positive_int
+from thermoinfo._validation import as_rng, check_positive, check_positive_int, random_units
 from thermoinfo.systems.ising import kernels
 from thermoinfo.systems.ising.references import CRITICAL_TEMPERATURE
 
@@ -128,8 +128,9 @@ class IsingChains:
             sign = np.int8(1) if self.H >= 0 else np.int8(-1)
             spins = np.full((self.n_chains, *self._shape), sign, dtype=np.int8)
         else:
-            spins = np.where(self._rng.random((self.n_chains, *self._shape)) < 0.5,
-                             np.int8(1), np.int8(-1)).astype(np.int8)
+            # a uniform u < 1/2 is spin +1 here (random_units gives -1): the seeded lattices of
+            # docs/ising.md
+            spins = -random_units(self._rng, (self.n_chains, *self._shape), "spin")
         self.sweeps_done = 0
         self.clusters_per_sweep: int | None = None
         if self.algorithm == "wolff":
