@@ -14,6 +14,7 @@ from thermoinfo import UnreliableEstimateWarning
 from thermoinfo._enumerate import states
 from thermoinfo.models import RBM
 from thermoinfo.models.rbm import energy_moments_exact, free_energy, log_partition_exact
+from thermoinfo.models.rbm_exact import thermodynamics_mc
 from thermoinfo.testing import raises_named
 from thermoinfo.testing.sampling import chisquare_pvalue, state_counts
 
@@ -129,6 +130,26 @@ def test_thermodynamics_mc_warns_when_few_runs_carry_the_weight():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnreliableEstimateWarning)
         rbm.thermodynamics(4.0, method="mc", rng=0, n_runs=200, n_steps=2000)
+
+
+@pytest.mark.parametrize("units", UNITS)
+def test_thermodynamics_mc_function_and_method_give_identical_numbers(units):
+    W, b, c = _random_params(7, 5, 8, scale=3.0)
+    rbm = RBM.from_params(W, b, c, units=units)
+    for temps, seed in (([0.5, 1.5], 3), (0.5, 11)):
+        # strong couplings on a five-step path: both warn, each at this file (the user's call)
+        with pytest.warns(UnreliableEstimateWarning) as by_method:
+            method = rbm.thermodynamics(temps, method="mc", rng=seed, n_runs=40, n_steps=5)
+        with pytest.warns(UnreliableEstimateWarning) as by_function:
+            function = thermodynamics_mc(W, b, c, units, temps, rng=seed, n_runs=40, n_steps=5)
+        assert {w.filename for w in [*by_method, *by_function]} == {__file__}
+        xr.testing.assert_identical(method, function.assign_attrs(method.attrs))
+        assert method["temperature"].ndim == np.ndim(temps)
+        # another seed gives other numbers: the comparison above is not vacuous
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnreliableEstimateWarning)
+            other = thermodynamics_mc(W, b, c, units, temps, rng=seed + 1, n_runs=40, n_steps=5)
+        assert not np.allclose(other["energy"], function["energy"])
 
 
 @pytest.mark.parametrize("units", UNITS)

@@ -62,7 +62,9 @@ from thermoinfo._validation import (
     resolve_rng,
 )
 from thermoinfo.models.rbm_exact import (
+    ESS_WARNING_FRACTION,
     MAX_EXACT_SAMPLE_UNITS,
+    _thermodynamics_mc,
     check_params,
     check_temperature_scale,
     check_temperatures,
@@ -71,7 +73,6 @@ from thermoinfo.models.rbm_exact import (
     log_partition_exact,
     sample_exact,
     thermodynamics_dataset,
-    unit_variance,
 )
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import (
@@ -79,8 +80,6 @@ from thermoinfo.sampling.ais import (
     AISResult,
     ais,
     base_rate_bias,
-    effective_sample_size,
-    log_mean_exp,
 )
 from thermoinfo.sampling.contrastive_divergence import (
     BLAS_MIN_WORK,
@@ -101,9 +100,6 @@ __all__ = [
     "log_partition_exact",
     "sample_exact",
 ]
-
-#: AIS estimates whose effective sample size is below this fraction of the runs warn.
-ESS_WARNING_FRACTION = 0.2
 
 
 # ----------------------------------------------------------------------------- results
@@ -802,7 +798,8 @@ class RBM:
             tempered AIS path (uniform start at infinite temperature, ``n_steps``
             steps down to the lowest temperature, the requested ones on the path)
             with ``n_runs`` runs: log Z(T) from the log weights, U and C from the
-            weighted particles with the hidden units summed out.
+            weighted particles with the hidden units summed out
+            (:func:`thermoinfo.models.rbm_exact.thermodynamics_mc`).
 
         Warns
         -----
@@ -816,65 +813,15 @@ class RBM:
         if method == "exact":
             rows = [energy_moments_exact(W, b, c, self.units, float(x)) for x in ts]
             log_z, u, var = (np.array(col) for col in zip(*rows))
-            extra = {}
+            ds = thermodynamics_dataset(ts, log_z, u, var)
         elif method == "mc":
-            check_temperature_scale(float(ts.min()), (W, b, c))
-            with np.errstate(over="ignore", invalid="ignore"):
-                log_z, u, var, extra = self._thermodynamics_mc(1.0 / ts, as_rng(rng), n_runs, n_steps)
-            if not all(np.all(np.isfinite(x)) for x in (log_z, u, var)):
-                raise ValueError(f"temperature {ts.min():.3g} is too low for these parameters: the "
-                                 "tempered AIS sums are not finite; raise the temperature")
+            # the kernel of thermodynamics_mc; its warning points at the caller of this method
+            ds = _thermodynamics_mc(W, b, c, self.units, ts, rng, n_runs, n_steps, stacklevel=3)
         else:
             raise ValueError(f"method must be 'exact' or 'mc'; got {method!r}")
-        ds = thermodynamics_dataset(ts, log_z, u, var, extra)
         ds.attrs.update({"method": method, "units": self.units, "n_visible": self.n_visible,
                          "n_hidden": self.n_hidden})
         return ds.isel(temperature=0) if t.ndim == 0 else ds
-
-    def _thermodynamics_mc(self, bs: np.ndarray, rng: np.random.Generator, n_runs: int, n_steps: int
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-        W, b, c = self._params()
-        top = float(bs.max())
-        grid = np.union1d(np.linspace(0.0, 1.0, check_positive_int(n_steps, "n_steps", 2)), bs / top)
-        index = np.searchsorted(grid, bs / top)
-        res, rec = ais(top * W, top * b, top * c, self.units, betas=grid,
-                       n_runs=check_positive_int(n_runs, "n_runs"), record=list(index), rng=rng,
-                       base_visible_bias=np.zeros(self.n_visible), base_hidden_bias=0.0)
-        log_z = np.empty(bs.size)
-        log_z_se = np.empty(bs.size)
-        u = np.empty(bs.size)
-        u_se = np.empty(bs.size)
-        var = np.empty(bs.size)
-        ess = np.empty(bs.size)
-        for j, beta in enumerate(bs):
-            lw = rec["log_weights"][j]
-            ess[j] = effective_sample_size(lw)
-            est, se, _, _ = log_mean_exp(lw)
-            log_z[j], log_z_se[j] = res.log_z_base + est, se
-            v = rec["states"][j].astype(np.float64)
-            x = v @ W + c
-            mean = gibbs.mean_units(x, self.units, 1.0 / beta)
-            e_cond = -(v @ b) - np.einsum("ij,ij->i", x, mean)
-            v_cond = np.einsum("ij,ij->i", x * x, unit_variance(mean, self.units))
-            w = np.exp(lw - lw.max())
-            w /= w.sum()
-            u[j] = w @ e_cond
-            var[j] = w @ (v_cond + (e_cond - u[j]) ** 2)
-            u_se[j] = math.sqrt(float(np.sum(w**2 * (e_cond - u[j]) ** 2)))
-        extra = {
-            "log_partition_se": (log_z_se, "standard error of log Z(T)", "1"),
-            "energy_se": (u_se, "standard error of U", "1"),
-            "ess": (ess, "effective sample size of the AIS runs", "1"),
-        }
-        poor = ess < ESS_WARNING_FRACTION * res.n_runs
-        if np.any(poor):
-            temps = ", ".join(f"{1.0 / beta:g}" for beta in bs[poor])
-            warnings.warn(
-                f"tempered AIS effective sample size {ess[poor].min():.1f} of {res.n_runs} runs at "
-                f"temperature(s) {temps}: the estimates there rest on a few runs and their error bars "
-                "cannot be trusted; use more steps (n_steps) or more runs (n_runs)",
-                UnreliableEstimateWarning, stacklevel=3)
-        return log_z, u, var, extra
 
     def weight_spectrum(self) -> WeightSpectrum:
         """Eigenvalues (descending) and eigenvectors of ``W W^T``; see
