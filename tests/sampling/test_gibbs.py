@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from thermoinfo._enumerate import states
 from thermoinfo.sampling import gibbs
@@ -212,6 +214,48 @@ def test_uniforms_float32_are_numpys_float32_draws(bit_generator):
         assert repr(ours.bit_generator.state) == repr(ref.bit_generator.state)
         assert ours.random() == ref.random()
         assert ours.integers(0, 7, 3).tolist() == ref.integers(0, 7, 3).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**128 - 1), warm=st.integers(0, 3), n=st.integers(64, 3000))
+def test_uniforms_float32_follow_numpys_pcg64_stream_from_any_state(seed, warm, n):
+    # any 128-bit seed (hence any increment), with 0-3 single float32 draws before so
+    # that numpy may hold a high half; the numbers, the state and the draws after match
+    ours, ref = np.random.default_rng(seed), np.random.default_rng(seed)
+    for _ in range(warm):
+        assert ours.random(dtype=np.float32) == ref.random(dtype=np.float32)
+    np.testing.assert_array_equal(gibbs.uniforms_float32(ours, n), ref.random(n, dtype=np.float32))
+    assert ours.bit_generator.state == ref.bit_generator.state
+    assert ours.bit_generator.random_raw(3).tolist() == ref.bit_generator.random_raw(3).tolist()
+
+
+@pytest.mark.parametrize("n", [*range(0, 19), 63, 64, 65, 1000, 1001])
+def test_pcg64_kernel_is_numpys_stream_at_every_length(n):
+    # every remainder of the four-lane loop (groups of 8 numbers) and the single steps after
+    bitgen = np.random.PCG64(97)
+    ref = np.random.PCG64(97)
+    raw = ref.random_raw((n + 1) // 2)
+    expected = np.random.Generator(np.random.PCG64(97)).random(n, dtype=np.float32)
+    pcg = bitgen.state["state"]
+    state = np.array([pcg["state"] >> 64, pcg["state"] & (2**64 - 1)], dtype=np.uint64)
+    out = np.full(n, -1.0, np.float32)
+    last = gibbs._pcg64_uniforms(state, gibbs._pcg64_jumps(pcg["inc"]), out)
+    np.testing.assert_array_equal(out, expected)
+    assert (int(state[0]) << 64 | int(state[1])) == ref.state["state"]["state"]
+    assert int(last) == (int(raw[-1]) if n else 0)
+
+
+def test_pcg64_jumps_advance_the_stream_by_one_to_four_steps():
+    bitgen = np.random.PCG64(5)
+    pcg = bitgen.state["state"]
+    s, inc = pcg["state"], pcg["inc"]
+    states = []
+    for _ in range(4):
+        bitgen.random_raw(1)
+        states.append(bitgen.state["state"]["state"])
+    for j, (a_hi, a_lo, c_hi, c_lo) in enumerate(gibbs._pcg64_jumps(inc).tolist()):
+        a, c = (a_hi << 64) | a_lo, (c_hi << 64) | c_lo
+        assert (a * s + c) % 2**128 == states[j]
 
 
 def test_uniforms_float32_fill_a_given_array():
