@@ -277,19 +277,24 @@ def test_update_bounds_stay_above_the_parameters_and_the_single_pass_equals_the_
 
 def test_training_state_is_converted_once():
     # a float64 model is converted to float32 on its first epoch; later epochs update
-    # the same arrays in place (no conversion per epoch); chains stay int8
+    # the same arrays in place (no conversion per epoch), the chains' states too; the
+    # chains read as int8
     W, b, c = _random_params(64, 8, 51, scale=0.05)
     rbm = RBM.from_params(W, b, c, batch_size=10, rng=0)
     assert rbm.weights_.dtype == np.float64
     X = _digits(40)
     rbm.partial_fit(X)
-    arrays = (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_, rbm.persistent_chains_)
-    assert [a.dtype for a in arrays] == [np.float32, np.float32, np.float32, np.int8]
+    arrays = (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_, rbm._chain_states)
+    assert [a.dtype for a in arrays] == [np.float32] * 4
+    assert rbm.persistent_chains_.dtype == np.int8
     before = rbm.weights_.copy()
+    chains_before = rbm.persistent_chains_
     rbm.partial_fit(X)
     assert all(new is old for new, old in zip(
-        (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_, rbm.persistent_chains_), arrays))
+        (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_, rbm._chain_states), arrays))
     assert not np.array_equal(rbm.weights_, before)
+    assert not np.array_equal(rbm.persistent_chains_, chains_before)
+    np.testing.assert_array_equal(rbm.persistent_chains_, rbm._chain_states)
     # exact computations still run in float64
     assert isinstance(rbm.log_likelihood(X), float)
 
@@ -315,7 +320,7 @@ def test_pcd_minibatches_follow_scikit_learns_algorithm(driver):
     per_batch = uniforms_needed(batch, nv, nh, 1, True)
     uniforms = r.random(n_batches * per_batch, dtype=np.float32)
     W0 = r.normal(0, 0.3, (nv, nh)).astype(np.float32)
-    chains0 = r.integers(0, 2, (batch, nh)).astype(np.int8)
+    chains0 = r.integers(0, 2, (batch, nh)).astype(np.float32)
     W, b, c = W0.copy(), np.zeros(nv, np.float32), np.zeros(nh, np.float32)
     vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
     chains = chains0.copy()
@@ -379,7 +384,7 @@ def test_blas_driver_reproduces_the_numba_driver(units, method, k):
     uniforms = r.random(n_batches * per_batch, dtype=np.float32)
     start = (r.normal(0, 0.5, (nv, nh)).astype(np.float32), r.normal(0, 0.5, nv).astype(np.float32),
              r.normal(0, 0.5, nh).astype(np.float32))
-    chains0 = np.where(r.random((batch, nh)) < 0.5, 1, lo).astype(np.int8)
+    chains0 = np.where(r.random((batch, nh)) < 0.5, 1, lo).astype(np.float32)
     results = []
     for driver in DRIVERS:
         W, b, c = (a.copy() for a in start)
@@ -507,7 +512,7 @@ def test_blas_driver_takes_uniforms_or_a_generator_and_checks_its_buffer():
     r = np.random.default_rng(3)
     X = r.integers(0, 2, (20, 6)).astype(np.float32)
     W = r.normal(0, 0.1, (6, 4)).astype(np.float32)
-    b, c, chains = np.zeros(6, np.float32), np.zeros(4, np.float32), np.zeros((5, 4), np.int8)
+    b, c, chains = np.zeros(6, np.float32), np.zeros(4, np.float32), np.zeros((5, 4), np.float32)
     vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
     args = (X, np.arange(20), 0, 4, 5, W, b, c, *vel, chains, True, 1, 0.1, 0.0, 0.0, False, True, True)
     with pytest.raises(ValueError, match=r"^uniforms and rng"):
@@ -519,5 +524,9 @@ def test_blas_driver_takes_uniforms_or_a_generator_and_checks_its_buffer():
     with pytest.raises(TypeError, match=r"^workspace"):
         train_minibatches_blas(*args, None, workspace=tuple(blas_workspace(5, chains, W, 100)), rng=r)
     ws = blas_workspace(5, chains, W, 100)
-    assert ws.vs.shape == (10, 6) and ws.hstate.shape == (5, 4) and ws.uniforms.shape == (100,)
+    assert ws.vs.shape == (10, 6) and ws.hfield.shape == (10, 4) and ws.uniforms.shape == (100,)
     assert train_minibatches_blas(*args, None, workspace=ws, rng=r) == -1
+    for bad in (chains.astype(np.int8), np.zeros((4, 5), np.float32).T, chains[0]):
+        bad_args = (*args[:11], bad, *args[12:])
+        with pytest.raises(TypeError, match=r"^chains must be a C-contiguous 2-D float32"):
+            train_minibatches_blas(*bad_args, None, rng=r)

@@ -446,10 +446,24 @@ class RBM:
         self.n_iter_ = 0
         self._reset_state()
 
+    @property
+    def persistent_chains_(self) -> np.ndarray:
+        """The persistent chains' hidden states (``batch_size`` rows, int8 unit values): a
+        copy of the float32 states training updates in place (converted when read, never
+        between epochs); assigning sets those states."""
+        try:
+            return self._chain_states.astype(np.int8)
+        except AttributeError:
+            raise AttributeError("persistent_chains_: the model has not been fitted") from None
+
+    @persistent_chains_.setter
+    def persistent_chains_(self, chains: Any) -> None:
+        self._chain_states = np.array(chains, dtype=np.float32, order="C")
+
     def _reset_state(self) -> None:
         if not hasattr(self, "_rng_"):
             self._rng_ = as_rng(self._seed())
-        chains = getattr(self, "persistent_chains_", None)
+        chains = getattr(self, "_chain_states", None)
         if chains is None or chains.shape != (self.batch_size, self.n_hidden):
             self.persistent_chains_ = random_units(self._rng_, (self.batch_size, self.n_hidden),
                                                    self.units)
@@ -477,7 +491,7 @@ class RBM:
         n = X.shape[0]
         W, b, c = self._training_arrays()
         vel_w, vel_b, vel_c = self.velocity_
-        chains = self.persistent_chains_
+        chains = self._chain_states
         n_batches = -(-n // self.batch_size)
         persistent = self.method == "pcd"
         args = (int(self.batch_size), W, b, c, vel_w, vel_b, vel_c, chains, persistent, int(self.k),
@@ -545,7 +559,7 @@ class RBM:
         bar = _Progress(n_epochs) if self.progress else None
         if bar is not None:
             callbacks.append(bar)
-        if not hasattr(self, "velocity_") or self.persistent_chains_.shape != (
+        if not hasattr(self, "velocity_") or self._chain_states.shape != (
                 self.batch_size, self.n_hidden):
             self._reset_state()
         draws = None

@@ -27,7 +27,8 @@ batch 10, 20 hidden units, 2 epochs) this gave a better exact log-likelihood
 than the chains' mean, by 0.34 +- 0.07 nats per image over 25 paired seeds.
 
 The kernels run in float32 on arrays the caller owns (parameters, velocities,
-int8 chains, all updated in place) and take their U(0, 1) numbers from the
+the chains' hidden states, all updated in place, so that a fit converts nothing
+between its epochs) and take their U(0, 1) numbers from the
 caller (:func:`uniforms_needed` per minibatch); hidden units are drawn by the
 block-Gibbs draw :func:`thermoinfo.sampling.gibbs.draw_units`, which also
 returns their means from the same sigmoid, and visible units, whose means are
@@ -288,20 +289,6 @@ def _update(W, b, c, vel_w, vel_b, vel_c, grad_w, grad_b, grad_c, learning_rate,
     return finite
 
 
-@numba.njit(cache=True, nogil=True)
-def _chains_to_float(chains, hstate):
-    for r in range(chains.shape[0]):
-        for a in range(chains.shape[1]):
-            hstate[r, a] = chains[r, a]
-
-
-@numba.njit(cache=True, nogil=True)
-def _chains_to_int8(hstate, chains):
-    for r in range(chains.shape[0]):
-        for a in range(chains.shape[1]):
-            chains[r, a] = np.int8(hstate[r, a])
-
-
 def uniforms_needed(batch_size: int, n_visible: int, n_hidden: int, k: int, persistent: bool) -> int:
     """U(0, 1) numbers one minibatch of :func:`train_minibatches` consumes (at most).
 
@@ -319,16 +306,13 @@ def _workspace(batch_size, chains, W):
     """The arrays a driver works in: the stacked rows ``vs`` and ``hs`` (rows
     [0, m) the minibatch and its hidden means / m, rows [m, m + nc) the negative
     samples and minus their hidden means / m, so that one product is the weight
-    gradient), the fields, the chains' hidden states as float32 (copied from the
-    int8 ``chains``), the gradients, and the scratch of the visible draws."""
+    gradient), the fields, the gradients, and the scratch of the visible draws."""
     nv, nh = W.shape
     n_chains = chains.shape[0]
     rows = batch_size + n_chains
-    hstate = np.empty((n_chains, nh), dtype=np.float32)
-    _chains_to_float(chains, hstate)
     return (np.empty((rows, nv), dtype=np.float32), np.empty((rows, nh), dtype=np.float32),
             np.empty((rows, nh), dtype=np.float32), np.empty((n_chains, nv), dtype=np.float32),
-            hstate, np.empty((nv, nh), dtype=np.float32), np.empty(nv, dtype=np.float32),
+            np.empty((nv, nh), dtype=np.float32), np.empty(nv, dtype=np.float32),
             np.empty(nh, dtype=np.float32), np.empty(32 * ((n_chains * nv + 31) // 32), dtype=np.uint8))
 
 
@@ -341,8 +325,9 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     ``X`` (int8 or float32, C-contiguous) holds the data's unit values, converted to
     float32 as each minibatch's rows are gathered; ``W``, ``b``, ``c`` and the
     velocities are float32 (C-contiguous);
-    ``chains`` (int8) holds hidden configurations: the persistent chains (PCD)
-    or scratch chains of CD, ``batch_size`` rows. ``uniforms`` are the U(0, 1)
+    ``chains`` (float32, C-contiguous) holds hidden configurations, unit values
+    as floats: the persistent chains (PCD) or scratch chains of CD, ``batch_size``
+    rows. ``uniforms`` are the U(0, 1)
     numbers the sampling consumes in order (:func:`uniforms_needed` per
     minibatch). The products are numba's ``np.dot``. Parameters, velocities and
     chains are updated in place. Returns the index of the first minibatch whose
@@ -350,7 +335,8 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
     """
     n = X.shape[0]
     n_chains = chains.shape[0]
-    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags = _workspace(batch_size, chains, W)
+    vs, hs, hfield, vfield, grad_w, grad_b, grad_c, flags = _workspace(batch_size, chains, W)
+    hstate = chains
     bounds = np.empty(2)
     _magnitudes(W, b, c, vel_w, vel_b, vel_c, bounds)
     failed = -1
@@ -383,8 +369,6 @@ def train_minibatches(X, order, first_batch, last_batch, batch_size, W, b, c, ve
                        weight_decay, update_b, update_c, bounds, (m + nc) / m):
             failed = t
             break
-    if persistent:
-        _chains_to_int8(hstate, chains)
     return failed
 
 
@@ -402,15 +386,14 @@ def _draw_vectorized(field, n, bias, spin, uniforms, pos, out, means, exps):
 class BlasWorkspace(NamedTuple):
     """The arrays :func:`train_minibatches_blas` works in (float32 unless noted): the
     stacked rows ``vs`` (minibatch, then negative samples) and their hidden means
-    ``hs`` (scaled by 1/m and -1/m), the hidden and visible fields, the chains'
-    hidden states ``hstate``, the gradients, the visible draws' scratch ``flags``
-    (uint8), the hidden units' exponentials ``hexps`` and the ``uniforms`` buffer."""
+    ``hs`` (scaled by 1/m and -1/m), the hidden and visible fields, the gradients,
+    the visible draws' scratch ``flags`` (uint8), the hidden units' exponentials
+    ``hexps`` and the ``uniforms`` buffer."""
 
     vs: np.ndarray
     hs: np.ndarray
     hfield: np.ndarray
     vfield: np.ndarray
-    hstate: np.ndarray
     grad_w: np.ndarray
     grad_b: np.ndarray
     grad_c: np.ndarray
@@ -451,13 +434,15 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
     per_batch = uniforms_needed(batch_size, nv, nh, k, persistent)
     if (rng is None) == (uniforms is None):
         raise ValueError("uniforms and rng: give exactly one")
+    if chains.dtype != np.float32 or chains.ndim != 2 or not chains.flags.c_contiguous:
+        raise TypeError(f"chains must be a C-contiguous 2-D float32 array (the chains' hidden states, "
+                        f"updated in place); got {chains.dtype} of shape {chains.shape}")
     if workspace is None:
         workspace = blas_workspace(batch_size, chains, W, per_batch if rng is not None else 0)
     elif not isinstance(workspace, BlasWorkspace):
         raise TypeError(f"workspace must come from blas_workspace; got {type(workspace).__name__}")
-    else:
-        _chains_to_float(chains, workspace.hstate)
-    vs, hs, hfield, vfield, hstate, grad_w, grad_b, grad_c, flags, hexps, buffer = workspace
+    vs, hs, hfield, vfield, grad_w, grad_b, grad_c, flags, hexps, buffer = workspace
+    hstate = chains
     if rng is not None and buffer.shape[0] < per_batch:
         raise ValueError(f"workspace holds {buffer.shape[0]} uniforms; a minibatch needs {per_batch}")
     bounds = np.empty(2)
@@ -500,8 +485,6 @@ def train_minibatches_blas(X, order, first_batch, last_batch, batch_size, W, b, 
                        weight_decay, update_b, update_c, bounds, (m + nc) / m):
             failed = t
             break
-    if persistent:
-        _chains_to_int8(hstate, chains)
     return failed
 
 
