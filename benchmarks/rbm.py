@@ -51,7 +51,7 @@ updates on one, in turn. ``--threads 1`` puts every product of both libraries on
 one thread; at batch 10 thermoinfo's random-number thread still runs beside its
 kernel, so that case is not a one-core run.
 
-    python benchmarks/rbm.py            # about 5 minutes on an idle 2-core machine
+    python benchmarks/rbm.py            # about 2 minutes on an idle 2-core machine
     python benchmarks/rbm.py --quick    # 2 epochs, 5 runs, 1,450 AIS betas
     python benchmarks/rbm.py --full     # 784 x 500 training, 20 epochs
 """
