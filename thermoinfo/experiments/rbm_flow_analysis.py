@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from thermoinfo._validation import check_positive, check_positive_int
+from thermoinfo._validation import check_positive, check_positive_int, random_units
 from thermoinfo.experiments._common import finalize, resolve_seed, variable_attrs
 from thermoinfo.experiments.rbm_flow import STARTS, read_flow, training_data
 from thermoinfo.models import RBM
@@ -75,7 +75,7 @@ def _starts(X: np.ndarray, labels: np.ndarray, n_chains: int, rng: np.random.Gen
     low = X[labels == labels.min()]
     out = {"low": low[rng.integers(0, low.shape[0], n_chains)]}
     if high == "random":
-        out["high"] = np.where(rng.random((n_chains, X.shape[1])) < 0.5, 1, -1).astype(np.int8)
+        out["high"] = -random_units(rng, (n_chains, X.shape[1]), "spin")  # negated: seeds keep their lattices
     else:
         top = X[labels == labels.max()]
         out["high"] = top[rng.integers(0, top.shape[0], n_chains)]
