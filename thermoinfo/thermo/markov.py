@@ -59,7 +59,8 @@ def _as_protocol(W: Any, n_steps: int | None, name: str = "W") -> np.ndarray:
         raise TypeError(f"{name} must be an array of real numbers (got {type(W).__name__})") from exc
     if arr.ndim == 2:
         if n_steps is None:
-            raise ValueError(f"{name} is a single kernel; pass n_steps, the number of steps")
+            raise ValueError(f"n_steps is required when {name} is a single kernel (n, n): "
+                             "pass the number of steps, or a stack (n_steps, n, n)")
         n_steps = check_positive_int(n_steps, "n_steps")
         ker = as_conditional(arr, name)
         if ker.shape[0] != ker.shape[1]:
@@ -71,7 +72,8 @@ def _as_protocol(W: Any, n_steps: int | None, name: str = "W") -> np.ndarray:
             raise ValueError(f"{name} holds {arr.shape[0]} kernels but n_steps={n_steps}")
         ker = as_conditional(arr, name, n_condition_axes=2)
         if ker.shape[1] != ker.shape[2]:
-            raise ValueError(f"each kernel of {name} must be square (got shape {ker.shape[1:]})")
+            raise ValueError(f"{name} must hold square kernels W[t, x, z] "
+                             f"(got kernels of shape {ker.shape[1:]})")
         return ker
     raise ValueError(f"{name} must be a kernel W[x, z] (2-D) or a stack W[t, x, z] (3-D); "
                      f"got shape {arr.shape}")
