@@ -156,7 +156,9 @@ def test_bad_input(kwargs, name):
 
 
 def test_mixture_path_checks_tables():
-    with pytest.raises(ValueError, match="target"):
+    with raises_named(ValueError, "target"):
         Q.mixture_path(SOURCE, TARGET * 2)
-    with pytest.raises(ValueError, match="t must be in"):
+    with raises_named(ValueError, "target"):
+        Q.mixture_path(SOURCE, TARGET[:2] / TARGET[:2].sum())
+    with raises_named(ValueError, "t"):
         Q.mixture_path(SOURCE, TARGET)(1.5)

@@ -195,7 +195,7 @@ def path_residual(path: Any, dim: str = "step") -> Any:
     import xarray as xr
 
     if dim not in path.dims:
-        raise ValueError(f"path has no dimension {dim!r} (dims {tuple(path.dims)})")
+        raise ValueError(f"dim must be a dimension of path (got {dim!r}; path has dims {tuple(path.dims)})")
     t = path[dim].values if dim in path.coords else np.arange(path.sizes[dim], dtype=float)
     axis_vals = {}
     for p in PARAMETERS:

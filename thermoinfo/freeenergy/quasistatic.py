@@ -60,7 +60,7 @@ def mixture_path(source: Any, target: Any) -> Callable[[float], np.ndarray]:
     src = as_distribution(source, "source", ndim=2)
     tgt = as_distribution(target, "target", ndim=2)
     if src.shape != tgt.shape:
-        raise ValueError(f"source and target must have the same shape (got {src.shape} and {tgt.shape})")
+        raise ValueError(f"target must have the shape of source {src.shape} (got {tgt.shape})")
 
     def path(t: float) -> np.ndarray:
         t = float(t)
