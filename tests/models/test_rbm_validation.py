@@ -3,6 +3,9 @@ numbers) whose message starts with the argument's name."""
 
 import numpy as np
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from thermoinfo.models import RBM
 from thermoinfo.testing import raises_named
@@ -245,3 +248,148 @@ def test_ais_refuses_non_finite_parameters_and_weights_beyond_its_precision():
     with raises_named(ValueError, "weights") as check:
         huge.log_partition("ais", betas=np.linspace(0, 1, 5))
     assert "float32" in str(check.value)
+
+
+# ----------------------------------------------------------------------------- properties
+# Valid data, parameters and files of random shape, corrupted in one way each: every
+# corruption is refused with an error that names the argument (the path, for RBM.load).
+
+_UNIT_SETS = {"binary": (0.0, 1.0), "spin": (-1.0, 1.0)}
+_DATA_DEFECTS = ("nan", "+inf", "-inf", "outside the unit set", "wrong width", "zero rows")
+
+
+@st.composite
+def _corrupted_training_data(draw):
+    """(units, n_visible, valid X, corrupted X, defect): X of random shape in the unit
+    set of ``units``, then corrupted by one defect at a random position."""
+    units = draw(st.sampled_from(sorted(_UNIT_SETS)))
+    lo, hi = _UNIT_SETS[units]
+    n_visible = draw(st.integers(1, 5))
+    X = draw(hnp.arrays(np.float64, st.tuples(st.integers(1, 6), st.just(n_visible)),
+                        elements=st.sampled_from([lo, hi])))
+    defect = draw(st.sampled_from(_DATA_DEFECTS))
+    bad = X.copy()
+    where = (draw(st.integers(0, X.shape[0] - 1)), draw(st.integers(0, n_visible - 1)))
+    if defect in ("nan", "+inf", "-inf"):
+        bad[where] = {"nan": np.nan, "+inf": np.inf, "-inf": -np.inf}[defect]
+    elif defect == "outside the unit set":
+        other = 0.0 if units == "spin" else -1.0  # the other unit set's value
+        bad[where] = draw(st.one_of(st.sampled_from([other, 2.0, 0.5, -0.0 if units == "spin" else 1e-300]),
+                                    st.floats(allow_nan=False, allow_infinity=False).filter(
+                                        lambda x: x not in (lo, hi))))
+    elif defect == "wrong width":
+        width = draw(st.integers(0, 7).filter(lambda w: w != n_visible))
+        bad = draw(hnp.arrays(np.float64, (X.shape[0], width), elements=st.sampled_from([lo, hi])))
+    else:
+        bad = X[:0]
+    if np.all(np.isfinite(bad)) and np.all(bad == np.round(bad)) and np.all(np.abs(bad) < 2**62) \
+            and draw(st.booleans()):
+        bad = bad.astype(np.int64)  # integer data too (where the defect is an integer)
+    return units, n_visible, X, bad, defect
+
+
+def _params_of(model):
+    return [np.array(getattr(model, name)) for name in ("weights_", "visible_bias_", "hidden_bias_")]
+
+
+@settings(max_examples=40)
+@given(_corrupted_training_data())
+def test_fit_on_corrupted_data_is_refused_naming_x_and_leaves_no_nan(case):
+    units, n_visible, X, bad, defect = case
+    event(defect)
+    r = np.random.default_rng(0)
+    model = RBM.from_params(r.normal(size=(n_visible, 2)), r.normal(size=n_visible), r.normal(size=2),
+                            units=units, n_epochs=1, batch_size=2, rng=0)
+    before = _params_of(model)
+    for call in (model.fit, model.partial_fit, lambda x: list(model.iter_fit(x, 1, warm_start=True))):
+        with raises_named(ValueError, "X"):
+            call(bad)
+    # refused before any update: the parameters are untouched, finite, and training still works
+    for old, new in zip(before, _params_of(model)):
+        np.testing.assert_array_equal(new, old)
+        assert np.all(np.isfinite(new))
+    model.fit(X)
+    assert all(np.all(np.isfinite(p)) for p in _params_of(model))
+
+
+@st.composite
+def _params_with_one_non_finite_entry(draw):
+    n_visible, n_hidden = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    finite = st.floats(-10.0, 10.0)
+    params = {"weights": draw(hnp.arrays(np.float64, (n_visible, n_hidden), elements=finite)),
+              "visible_bias": draw(hnp.arrays(np.float64, n_visible, elements=finite)),
+              "hidden_bias": draw(hnp.arrays(np.float64, n_hidden, elements=finite))}
+    name = draw(st.sampled_from(sorted(params)))
+    params[name].flat[draw(st.integers(0, params[name].size - 1))] = draw(
+        st.sampled_from([np.nan, np.inf, -np.inf]))
+    return params, name
+
+
+@settings(max_examples=50)
+@given(_params_with_one_non_finite_entry(), st.sampled_from(sorted(_UNIT_SETS)))
+def test_from_params_with_a_non_finite_entry_is_refused_naming_it(case, units):
+    params, name = case
+    with raises_named(ValueError, name) as check:
+        RBM.from_params(**params, units=units)
+    assert "non-finite" in str(check.value)
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    """A trained model's file: (bytes, the model, a folder for corrupted copies)."""
+    folder = tmp_path_factory.mktemp("rbm_files")
+    X = np.array([[1, 0, 1, 0, 1], [0, 1, 0, 1, 0]] * 5, dtype=np.int8)
+    model = RBM(5, 3, n_epochs=2, batch_size=4, rng=0).fit(X)
+    return model.save(folder / "model.npz").read_bytes(), model, folder
+
+
+def _refused_or_identical(path, original):
+    """RBM.load(path) raises ValueError starting with the path, or (a byte the zip format
+    does not check, such as a timestamp) returns the original model."""
+    try:
+        loaded = RBM.load(path)
+    except ValueError as exc:
+        assert str(exc).startswith(str(path)), str(exc)
+        return False
+    for old, new in zip(_params_of(original), _params_of(loaded)):
+        np.testing.assert_array_equal(new, old)
+    np.testing.assert_array_equal(loaded.persistent_chains_, original.persistent_chains_)
+    assert repr(loaded) == repr(original) and loaded.n_steps_ == original.n_steps_
+    return True
+
+
+@settings(max_examples=50)
+@given(st.data())
+def test_load_refuses_a_truncated_file_naming_the_path(saved_model, data):
+    content, _, folder = saved_model
+    cut = data.draw(st.integers(0, len(content) - 1), label="cut")
+    path = folder / "truncated.npz"
+    path.write_bytes(content[:cut])
+    with pytest.raises(ValueError) as info:
+        RBM.load(path)
+    assert str(info.value).startswith(str(path)), str(info.value)
+
+
+@settings(max_examples=50)
+@given(st.data())
+def test_load_refuses_a_file_with_flipped_bytes_or_reads_it_unchanged(saved_model, data):
+    content, model, folder = saved_model
+    corrupted = bytearray(content)
+    for _ in range(data.draw(st.integers(1, 4), label="n_flips")):
+        at = data.draw(st.integers(0, len(content) - 1), label="at")
+        corrupted[at] ^= data.draw(st.integers(1, 255), label="mask")
+    path = folder / "flipped.npz"
+    path.write_bytes(bytes(corrupted))
+    event("read unchanged" if _refused_or_identical(path, model) else "refused")
+
+
+@settings(max_examples=50)
+@given(st.sampled_from([b"", b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY\x01\x00", b"\x80\x04"]),
+       st.binary(max_size=300))
+def test_load_refuses_random_bytes_naming_the_path(saved_model, magic, tail):
+    _, _, folder = saved_model
+    path = folder / "random.npz"
+    path.write_bytes(magic + tail)
+    with pytest.raises(ValueError) as info:
+        RBM.load(path)
+    assert str(info.value).startswith(str(path)), str(info.value)
