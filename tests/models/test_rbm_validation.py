@@ -1,6 +1,9 @@
 """Bad input to the RBM raises ValueError (bad values, shapes) or TypeError (not
 numbers) whose message starts with the argument's name."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import event, given, settings
@@ -186,6 +189,27 @@ def test_load_foreign_files(tmp_path):
 def test_load_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         RBM.load(tmp_path / "absent.npz")
+
+
+@pytest.mark.parametrize("path", [None, 3, 1.5, ["model.npz"], np.zeros(2)])
+def test_load_refuses_what_is_not_a_path_naming_path(path):
+    with raises_named(TypeError, "path"):
+        RBM.load(path)
+
+
+@pytest.mark.parametrize("as_given", [str, Path, os.fsencode])
+def test_load_refuses_a_directory_naming_it(tmp_path, as_given):
+    folder = tmp_path / "models.npz"
+    folder.mkdir()
+    with pytest.raises(ValueError) as info:  # not FileNotFoundError: something is there
+        RBM.load(as_given(folder))
+    message = str(info.value)
+    assert message.startswith(str(folder)) and "is a directory" in message, message
+
+
+@pytest.mark.skipif(not os.path.exists(os.devnull) or os.path.isfile(os.devnull), reason="no device file")
+def test_load_refuses_a_device_naming_it():
+    assert "not a regular file" in _load_error(os.devnull)
 
 
 @pytest.mark.parametrize("name", ["weights", "visible_bias", "hidden_bias"])

@@ -863,13 +863,27 @@ class RBM:
 
         Raises
         ------
+        TypeError
+            ``path`` is not a path (``str``, ``bytes`` or ``os.PathLike``); the message
+            starts with "path".
         FileNotFoundError
-            No file at ``path``.
+            Nothing at ``path``.
         ValueError
-            A truncated, corrupted or foreign file; the message starts with the path.
+            A directory or other non-file, or a truncated, corrupted or foreign file; the
+            message starts with the path.
         """
-        path = Path(path)
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError(f"path must be a file path (str, bytes or os.PathLike); "
+                            f"got {type(path).__name__}")
+        try:
+            path = Path(os.fsdecode(path))
+        except TypeError as exc:  # an os.PathLike whose __fspath__ returns neither str nor bytes
+            raise TypeError(f"path must be a file path (str, bytes or os.PathLike): {exc}") from exc
+        if path.is_dir():
+            raise ValueError(f"{path}: is a directory, not an RBM file written by RBM.save")
         if not path.is_file():
+            if path.exists():
+                raise ValueError(f"{path}: not a regular file, not an RBM file written by RBM.save")
             raise FileNotFoundError(f"{path}: no such file")
         unreadable = (OSError, ValueError, EOFError, KeyError, NotImplementedError, zipfile.BadZipFile,
                       zlib.error)
