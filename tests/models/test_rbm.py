@@ -14,7 +14,7 @@ from thermoinfo import UnreliableEstimateWarning
 from thermoinfo._enumerate import states
 from thermoinfo.models import RBM
 from thermoinfo.models.rbm import energy_moments_exact, free_energy, log_partition_exact
-from thermoinfo.models.rbm_exact import thermodynamics_mc
+from thermoinfo.models.rbm_thermodynamics import thermodynamics_mc
 from thermoinfo.testing import raises_named
 from thermoinfo.testing.sampling import chisquare_pvalue, state_counts
 

@@ -18,7 +18,9 @@ dlog P / dW_ia = <v_i h_a>_data - <v_i h_a>_model by contrastive divergence
 2008). The pieces live where their mathematics does:
 
 - :mod:`thermoinfo.models.rbm_exact`: exact enumeration, free energy, exact
-  samples, exact thermodynamics F, U, S, C over temperature;
+  samples;
+- :mod:`thermoinfo.models.rbm_thermodynamics`: thermodynamics F, U, S, C over
+  temperature, exact or by tempered AIS;
 - :mod:`thermoinfo.sampling.contrastive_divergence`: the numba CD/PCD kernels;
 - :mod:`thermoinfo.sampling.gibbs`: block Gibbs sampling (one draw kernel);
 - :mod:`thermoinfo.sampling.ais`: (reverse) annealed importance sampling.
@@ -50,30 +52,30 @@ from typing import Any
 
 import numpy as np
 
+from thermoinfo._attrs import thermodynamics_dataset
 from thermoinfo._config import one_blas_thread
 from thermoinfo._errors import NonFiniteParameterError, UnreliableEstimateWarning
 from thermoinfo._validation import (
     as_rng,
     as_unit_states,
     check_callbacks,
+    check_params,
     check_positive,
     check_positive_int,
+    check_temperatures,
     random_units,
     resolve_rng,
 )
 from thermoinfo.models.rbm_exact import (
     ESS_WARNING_FRACTION,
     MAX_EXACT_SAMPLE_UNITS,
-    _thermodynamics_mc,
-    check_params,
     check_temperature_scale,
-    check_temperatures,
     energy_moments_exact,
     free_energy,
     log_partition_exact,
     sample_exact,
-    thermodynamics_dataset,
 )
+from thermoinfo.models.rbm_thermodynamics import _thermodynamics_mc
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import (
     AISBracket,
@@ -808,12 +810,12 @@ class RBM:
             Temperatures T > 0 (T = 1 is the trained model).
         method : {"exact", "mc"}
             "exact" enumerates the smaller layer (<= 24 units)
-            (:func:`thermoinfo.models.rbm_exact.thermodynamics`). "mc" runs one
+            (:func:`thermoinfo.models.rbm_thermodynamics.thermodynamics`). "mc" runs one
             tempered AIS path (uniform start at infinite temperature, ``n_steps``
             steps down to the lowest temperature, the requested ones on the path)
             with ``n_runs`` runs: log Z(T) from the log weights, U and C from the
             weighted particles with the hidden units summed out
-            (:func:`thermoinfo.models.rbm_exact.thermodynamics_mc`).
+            (:func:`thermoinfo.models.rbm_thermodynamics.thermodynamics_mc`).
 
         Warns
         -----
