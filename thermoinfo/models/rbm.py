@@ -835,8 +835,9 @@ class RBM:
             ds = _thermodynamics_mc(W, b, c, self.units, ts, rng, n_runs, n_steps, stacklevel=3)
         else:
             raise ValueError(f"method must be 'exact' or 'mc'; got {method!r}")
-        ds.attrs.update({"method": method, "units": self.units, "n_visible": self.n_visible,
-                         "n_hidden": self.n_hidden})
+        how = "exact enumeration" if method == "exact" else "tempered annealed importance sampling"
+        ds.attrs.update({"title": f"RBM thermodynamics by {how}", "method": method, "unit_set": self.units,
+                         "n_visible": self.n_visible, "n_hidden": self.n_hidden})
         return ds.isel(temperature=0) if t.ndim == 0 else ds
 
     def weight_spectrum(self) -> WeightSpectrum:
