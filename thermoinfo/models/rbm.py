@@ -52,7 +52,6 @@ from typing import Any
 
 import numpy as np
 
-from thermoinfo._attrs import thermodynamics_dataset
 from thermoinfo._config import one_blas_thread
 from thermoinfo._errors import NonFiniteParameterError, UnreliableEstimateWarning
 from thermoinfo._validation import (
@@ -75,7 +74,7 @@ from thermoinfo.models.rbm_exact import (
     log_partition_exact,
     sample_exact,
 )
-from thermoinfo.models.rbm_thermodynamics import _thermodynamics_mc
+from thermoinfo.models.rbm_thermodynamics import _thermodynamics_exact, _thermodynamics_mc
 from thermoinfo.sampling import gibbs
 from thermoinfo.sampling.ais import (
     AISBracket,
@@ -827,9 +826,7 @@ class RBM:
         t = check_temperatures(temperature)
         ts = np.atleast_1d(t)
         if method == "exact":
-            rows = [energy_moments_exact(W, b, c, self.units, float(x)) for x in ts]
-            log_z, u, var = (np.array(col) for col in zip(*rows))
-            ds = thermodynamics_dataset(ts, log_z, u, var)
+            ds = _thermodynamics_exact(W, b, c, self.units, ts)
         elif method == "mc":
             # the kernel of thermodynamics_mc; its warning points at the caller of this method
             ds = _thermodynamics_mc(W, b, c, self.units, ts, rng, n_runs, n_steps, stacklevel=3)

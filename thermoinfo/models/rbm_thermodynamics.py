@@ -75,10 +75,15 @@ def thermodynamics(weights: Any, visible_bias: Any, hidden_bias: Any, units: str
     W, b, c = check_params(weights, visible_bias, hidden_bias)
     unit_values(units)
     ts = check_temperatures(temperature)
-    rows = [energy_moments_exact(W, b, c, units, float(t)) for t in np.atleast_1d(ts)]
-    log_z, u, var = (np.array(col) for col in zip(*rows))
-    ds = thermodynamics_dataset(np.atleast_1d(ts), log_z, u, var)
+    ds = _thermodynamics_exact(W, b, c, units, np.atleast_1d(ts))
     return ds.isel(temperature=0) if ts.ndim == 0 else ds
+
+
+def _thermodynamics_exact(W: np.ndarray, b: np.ndarray, c: np.ndarray, units: str, ts: np.ndarray) -> Any:
+    """:func:`thermodynamics` over the 1-D ``ts`` for checked float64 parameters."""
+    rows = [energy_moments_exact(W, b, c, units, float(t)) for t in ts]
+    log_z, u, var = (np.array(col) for col in zip(*rows))
+    return thermodynamics_dataset(ts, log_z, u, var)
 
 
 def thermodynamics_mc(weights: Any, visible_bias: Any, hidden_bias: Any, units: str = "binary",
