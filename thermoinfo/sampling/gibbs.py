@@ -127,12 +127,17 @@ def _pcg64_output(hi, lo):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _uniform_of_half(half):
+    """numpy's float32 uniform of a 32-bit half (a uint32): its top 24 bits times 2^-24."""
+    return np.float32(np.int32(half >> np.uint32(8))) * np.float32(2.0 ** -24)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _halves_of(word, out, j):
     """numpy's float32 uniforms of a 64-bit output into ``out[j]`` (low half) and
-    ``out[j + 1]`` (high half): each half's top 24 bits times 2^-24."""
-    step = np.float32(2.0 ** -24)
-    out[j] = np.float32(np.int32((word & np.uint64(0xFFFFFFFF)) >> np.uint64(8))) * step
-    out[j + 1] = np.float32(np.int32(word >> np.uint64(40))) * step
+    ``out[j + 1]`` (high half)."""
+    out[j] = _uniform_of_half(np.uint32(word & np.uint64(0xFFFFFFFF)))
+    out[j + 1] = _uniform_of_half(np.uint32(word >> np.uint64(32)))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -149,7 +154,7 @@ def _pcg64_uniforms(state, jumps, out):
     """
     n = out.shape[0]
     n_words = (n + 1) // 2
-    lanes = 4
+    lanes = _PCG64_LANES  # the loop below is written out for four
     s_hi, s_lo = state[0], state[1]
     last = np.uint64(0)
     groups = n // (2 * lanes)
@@ -171,14 +176,13 @@ def _pcg64_uniforms(state, jumps, out):
             h1, l1 = _lcg128(h1, l1, a_hi, a_lo, c_hi, c_lo)
             h2, l2 = _lcg128(h2, l2, a_hi, a_lo, c_hi, c_lo)
             h3, l3 = _lcg128(h3, l3, a_hi, a_lo, c_hi, c_lo)
-    step = np.float32(2.0 ** -24)
     for w in range(lanes * groups, n_words):
         s_hi, s_lo = _lcg128(s_hi, s_lo, jumps[0, 0], jumps[0, 1], jumps[0, 2], jumps[0, 3])
         last = _pcg64_output(s_hi, s_lo)
         if 2 * w + 1 < n:
             _halves_of(last, out, 2 * w)
         else:
-            out[2 * w] = np.float32(np.int32((last & np.uint64(0xFFFFFFFF)) >> np.uint64(8))) * step
+            out[2 * w] = _uniform_of_half(np.uint32(last & np.uint64(0xFFFFFFFF)))
     state[0], state[1] = s_hi, s_lo
     return last
 
@@ -200,11 +204,9 @@ def _pcg64_jumps(increment: int) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def _halves_to_uniforms(halves, out):
-    """numpy's float32 uniform of each 32-bit half: its top 24 bits times 2^-24."""
-    shift = np.uint32(8)
-    step = np.float32(2.0 ** -24)
+    """numpy's float32 uniform of each 32-bit half (:func:`_uniform_of_half`)."""
     for j in range(out.shape[0]):
-        out[j] = np.float32(np.int32(halves[j] >> shift)) * step
+        out[j] = _uniform_of_half(halves[j])
 
 
 def uniforms_float32(rng: np.random.Generator, n: int, out: np.ndarray | None = None) -> np.ndarray:
